@@ -1,0 +1,49 @@
+# Two commands do all the set-up on a fresh machine with Python 3.11:
+#   make run    the site with demo content on SQLite and local files
+#   make test   the whole test suite
+PYTHON ?= python3.11
+VENV   ?= .venv
+PY      = $(VENV)/bin/python
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: run test install test-postgres test-browser messages lock bench clean
+
+$(VENV)/.installed: pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c requirements.lock -e ".[test]"
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: install
+	$(PY) -m pytest -p no:cacheprovider -n 2 --dist loadfile
+
+# The same suite against PostgreSQL (127.0.0.1:5432, user postgres, trust).
+test-postgres: install
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/microloans} \
+		$(PY) -m pytest -p no:cacheprovider -n 2 --dist loadfile
+
+test-browser: install
+	$(PY) -m pytest -p no:cacheprovider -m browser
+
+# Extract interface texts and compile them (uses polib, no system gettext needed).
+messages: install
+	$(PY) manage.py makemessages -l da -l en --ignore=.venv --ignore=bench --ignore=tests
+	$(PY) manage.py compile_translations
+
+# Refresh the pinned versions after changing pyproject.toml.
+lock: install
+	$(PY) -m pip freeze --exclude-editable | grep -v '^-e' > requirements.lock
+
+bench: install
+	bash bench/run.sh
+
+clean:
+	rm -rf $(VENV) db.sqlite3 .cache staticfiles media/original_images media/images private_media

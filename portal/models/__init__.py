@@ -1,0 +1,23 @@
+from .images import SiteImage, SiteRendition
+from .pages import (
+    AccessibilityStatementPage,
+    ContactPage,
+    EventIndexPage,
+    EventPage,
+    FaqPage,
+    HomePage,
+    NewsIndexPage,
+    NewsPage,
+    PrivacyPage,
+    ProgrammePage,
+    StandardPage,
+    StoryIndexPage,
+    StoryPage,
+)
+from .settings import SiteSettings
+
+__all__ = [
+    "AccessibilityStatementPage", "ContactPage", "EventIndexPage", "EventPage", "FaqPage",
+    "HomePage", "NewsIndexPage", "NewsPage", "PrivacyPage", "ProgrammePage", "SiteImage",
+    "SiteRendition", "SiteSettings", "StandardPage", "StoryIndexPage", "StoryPage",
+]

@@ -1,0 +1,19 @@
+from wagtail import hooks
+from wagtailcache.cache import clear_cache
+
+
+@hooks.register("after_delete_page")
+@hooks.register("after_move_page")
+def clear_page_cache(request, page):
+    clear_cache()
+
+
+@hooks.register("is_request_cacheable")
+def only_cache_visitors_without_a_session(request, is_cacheable):
+    """A visitor with a session may see messages or a personal header; only
+    session-less visitors share cached pages."""
+    from django.conf import settings
+
+    if settings.SESSION_COOKIE_NAME in request.COOKIES:
+        return False
+    return is_cacheable
