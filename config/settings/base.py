@@ -217,7 +217,7 @@ USE_TZ = True
 # --- Static files and media
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_DIRS = []
 MEDIA_URL = "/media/"
 MEDIA_ROOT = BASE_DIR / "media"
 # Citizens' uploads never live under MEDIA_ROOT: they are served only through

@@ -1,0 +1,24 @@
+// Collapses the main menu behind a "Menu" button on narrow screens. Without
+// JavaScript the menu simply stays open.
+(function () {
+  var toggle = document.querySelector(".site-nav__toggle");
+  var menu = document.getElementById("site-menu");
+  if (!toggle || !menu) return;
+  var narrow = window.matchMedia("(max-width: 47.99em)");
+  function sync() {
+    if (narrow.matches) {
+      toggle.hidden = false;
+      menu.hidden = toggle.getAttribute("aria-expanded") !== "true";
+    } else {
+      toggle.hidden = true;
+      menu.hidden = false;
+    }
+  }
+  toggle.addEventListener("click", function () {
+    var open = toggle.getAttribute("aria-expanded") === "true";
+    toggle.setAttribute("aria-expanded", open ? "false" : "true");
+    sync();
+  });
+  narrow.addEventListener("change", sync);
+  sync();
+})();
