@@ -4,5 +4,27 @@ One module per stage of the lifecycle in shared/DOMAIN.md.
 """
 
 from .municipality import LoanPolicy, Municipality, StaffMembership, TargetGroup
+from .cases import Case, CaseApplication, Document, InformationRequest, JournalNote, Message
+from .assessment import Assessment, ScreeningTalk
+from .decisions import Decision, DecisionKind, DecisionTemplate
+from .courses import Attendance, CoachingNote, Cohort, CourseSession, Enrolment
+from .audit import AccessLogEntry, ImmutableRecordError
+from .business import Business, BusinessAccount
+from .loans import Allowance, AllowancePayment, Disbursement, LedgerEntry, Loan, RepaymentInstalment
+from .followup import FollowUp, SelfReport
+from .outcomes import Outcome
+from .evaluation import BreakEvenParameters, BudgetLine, RetentionPolicy, YearlyTarget
 
-__all__ = ["LoanPolicy", "Municipality", "StaffMembership", "TargetGroup"]
+__all__ = [
+    "LoanPolicy", "Municipality", "StaffMembership", "TargetGroup",
+    "Case", "CaseApplication", "Document", "InformationRequest", "JournalNote", "Message",
+    "Assessment", "ScreeningTalk",
+    "Decision", "DecisionKind", "DecisionTemplate",
+    "Attendance", "CoachingNote", "Cohort", "CourseSession", "Enrolment",
+    "AccessLogEntry", "ImmutableRecordError",
+    "Business", "BusinessAccount",
+    "Allowance", "AllowancePayment", "Disbursement", "LedgerEntry", "Loan", "RepaymentInstalment",
+    "FollowUp", "SelfReport",
+    "Outcome",
+    "BreakEvenParameters", "BudgetLine", "RetentionPolicy", "YearlyTarget",
+]

@@ -61,7 +61,9 @@ class Assessment(models.Model):
 
     CRITERIA = CRITERIA
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="assessments", verbose_name=_("case"))
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="assessments", verbose_name=_("case")
+    )
     role = models.CharField(_("role"), max_length=30, choices=Role.choices)
     assessor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assessments",

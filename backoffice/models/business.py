@@ -17,7 +17,9 @@ from .cases import Case
 class Business(models.Model):
     """The business started on a case. May exist before it has a CVR number."""
 
-    case = models.OneToOneField(Case, on_delete=models.PROTECT, related_name="business", verbose_name=_("case"))
+    case = models.OneToOneField(
+        Case, on_delete=models.PROTECT, related_name="business", verbose_name=_("case")
+    )
     # Not unique: partners from two cases may start one company together.
     cvr_number = models.CharField(
         _("CVR number"), max_length=8, blank=True, db_index=True, validators=[validate_cvr]
@@ -48,7 +50,9 @@ class BusinessAccount(models.Model):
     requested_on = models.DateField(_("asked the bank on"), null=True, blank=True)
     opened_on = models.DateField(_("opened on"), null=True, blank=True)
     fees_paid_ore = models.PositiveBigIntegerField(_("fees paid to the bank (øre)"), default=0)
-    notes = models.TextField(_("notes"), blank=True, help_text=_("E.g. refusals and what the bank asked for."))
+    notes = models.TextField(
+        _("notes"), blank=True, help_text=_("E.g. refusals and what the bank asked for.")
+    )
     proof = models.ForeignKey(
         "backoffice.Document", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name=_("proof from the bank"),

@@ -31,7 +31,9 @@ class Cohort(models.Model):
         verbose_name_plural = _("cohorts")
         ordering = ["-starts_on", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["municipality", "name"], name="cohort_name_unique_per_municipality"),
+            models.UniqueConstraint(
+                fields=["municipality", "name"], name="cohort_name_unique_per_municipality"
+            ),
             models.CheckConstraint(
                 condition=models.Q(ends_on__gte=models.F("starts_on")), name="cohort_ends_after_start"
             ),
@@ -53,7 +55,9 @@ class CourseSession(models.Model):
         COACHING = "coaching", _("Coaching")
         OTHER = "other", _("Other")
 
-    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="sessions", verbose_name=_("cohort"))
+    cohort = models.ForeignKey(
+        Cohort, on_delete=models.CASCADE, related_name="sessions", verbose_name=_("cohort")
+    )
     starts_at = models.DateTimeField(_("starts"))
     ends_at = models.DateTimeField(_("ends"))
     module = models.CharField(_("module"), max_length=20, choices=Module.choices, default=Module.OTHER)
@@ -86,7 +90,9 @@ class Enrolment(models.Model):
         DROPPED_OUT = "dropped_out", _("Dropped out")
         LEFT_FOR_EMPLOYMENT = "left_for_employment", _("Left for ordinary employment")
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="enrolments", verbose_name=_("case"))
+    case = models.ForeignKey(
+        Case, on_delete=models.PROTECT, related_name="enrolments", verbose_name=_("case")
+    )
     cohort = models.ForeignKey(
         Cohort, on_delete=models.PROTECT, related_name="enrolments", verbose_name=_("cohort")
     )

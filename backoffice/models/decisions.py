@@ -7,7 +7,7 @@ and the citizen may comment first on adverse facts (partshøring, § 19).
 
 from django.conf import settings
 from django.db import models
-from django.db.models.functions import Length, Trim
+from django.db.models.functions import Length, Replace, Trim
 from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -27,8 +27,12 @@ class DecisionKind(models.TextChoices):
 
 
 def _has_text(field):
-    # Whitespace is not a reason: compare the trimmed length in the database.
-    return GreaterThan(Length(Trim(field)), 0)
+    # Whitespace is not a reason. SQL TRIM only strips spaces, so newlines
+    # and tabs are removed first; works the same on SQLite and PostgreSQL.
+    text = models.F(field)
+    for char in ("\n", "\r", "\t"):
+        text = Replace(text, models.Value(char), models.Value(""))
+    return GreaterThan(Length(Trim(text)), 0)
 
 
 class DecisionTemplate(models.Model):
@@ -61,7 +65,8 @@ class DecisionTemplate(models.Model):
 
 
 class Decision(models.Model):
-    """A decision on a case; once final it is a legal act and is not edited."""
+    """A decision on a case. Once final it is a legal act: a change is a new
+    decision (e.g. after reconsideration), never an edit of the old one."""
 
     Kind = DecisionKind
 
@@ -105,7 +110,9 @@ class Decision(models.Model):
         indexes = [models.Index(fields=["case", "kind", "status"], name="decision_case_kind_idx")]
         constraints = [
             models.CheckConstraint(
-                condition=~models.Q(status="final") | models.Q(fully_granted=True) | models.Q(_has_text("reason")),
+                condition=~models.Q(status="final")
+                | models.Q(fully_granted=True)
+                | models.Q(_has_text("reason")),
                 name="decision_final_refusal_has_reason",
             ),
             models.CheckConstraint(

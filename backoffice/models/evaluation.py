@@ -12,9 +12,12 @@ class RetentionPolicy(models.Model):
     """How long personal data is kept before deletion or anonymisation."""
 
     municipality = models.OneToOneField(
-        Municipality, on_delete=models.CASCADE, related_name="retention_policy", verbose_name=_("municipality")
+        Municipality, on_delete=models.CASCADE, related_name="retention_policy",
+        verbose_name=_("municipality"),
     )
-    draft_retention_days = models.PositiveSmallIntegerField(_("delete unsent drafts after (days)"), default=90)
+    draft_retention_days = models.PositiveSmallIntegerField(
+        _("delete unsent drafts after (days)"), default=90
+    )
     anonymise_rejected_after_years = models.PositiveSmallIntegerField(
         _("anonymise rejected and withdrawn cases after (years)"), default=5
     )
@@ -45,7 +48,9 @@ class YearlyTarget(models.Model):
         verbose_name = _("yearly target")
         verbose_name_plural = _("yearly targets")
         ordering = ["municipality", "-year"]
-        constraints = [models.UniqueConstraint(fields=["municipality", "year"], name="yearly_target_one_per_year")]
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "year"], name="yearly_target_one_per_year")
+        ]
 
     def __str__(self):
         return f"{self.municipality} {self.year}"

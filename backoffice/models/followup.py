@@ -17,7 +17,9 @@ class FollowUp(models.Model):
         CALL = "call", _("Phone call")
         MEETING = "meeting", _("Meeting")
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="follow_ups", verbose_name=_("case"))
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="follow_ups", verbose_name=_("case")
+    )
     planned_on = models.DateField(_("planned for"))
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.CALL)
     done_on = models.DateField(_("held on"), null=True, blank=True)
@@ -41,7 +43,9 @@ class SelfReport(models.Model):
     """The participant's own monthly report: revenue and small jobs show
     whether the business is on its way to carrying a wage."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="self_reports", verbose_name=_("case"))
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="self_reports", verbose_name=_("case")
+    )
     month = models.DateField(_("month"), validators=[validate_first_of_month])
     revenue_ore = models.PositiveBigIntegerField(_("revenue (øre)"), default=0)
     hours_worked = models.PositiveSmallIntegerField(_("hours worked in the business"), null=True, blank=True)

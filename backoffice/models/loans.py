@@ -72,7 +72,9 @@ class Loan(models.Model):
 class RepaymentInstalment(models.Model):
     """One due payment in the schedule; regenerated if terms change."""
 
-    loan = models.ForeignKey(Loan, on_delete=models.CASCADE, related_name="instalments", verbose_name=_("loan"))
+    loan = models.ForeignKey(
+        Loan, on_delete=models.CASCADE, related_name="instalments", verbose_name=_("loan")
+    )
     due_on = models.DateField(_("due on"))
     amount_ore = models.PositiveBigIntegerField(_("amount (øre)"))
 
@@ -96,7 +98,9 @@ class LedgerEntry(AppendOnlyModel):
         WRITE_OFF = "write_off", _("Write-off")
         CORRECTION = "correction", _("Correction")
 
-    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="ledger_entries", verbose_name=_("loan"))
+    loan = models.ForeignKey(
+        Loan, on_delete=models.PROTECT, related_name="ledger_entries", verbose_name=_("loan")
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     amount_ore = models.BigIntegerField(_("amount (øre)"), help_text=_("Positive adds to the debt."))
     booked_on = models.DateField(_("booked on"))
@@ -143,7 +147,9 @@ class Disbursement(models.Model):
     """A payout of the loan, requested by one staff member and approved by
     another (four eyes), into a verified business account only."""
 
-    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="disbursements", verbose_name=_("loan"))
+    loan = models.ForeignKey(
+        Loan, on_delete=models.PROTECT, related_name="disbursements", verbose_name=_("loan")
+    )
     amount_ore = models.PositiveBigIntegerField(_("amount (øre)"), validators=[MinValueValidator(1)])
     business_account = models.ForeignKey(
         "backoffice.BusinessAccount", on_delete=models.PROTECT, related_name="disbursements",
@@ -170,7 +176,8 @@ class Disbursement(models.Model):
         ordering = ["-requested_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(approved_by__isnull=True) | ~models.Q(approved_by=models.F("requested_by")),
+                condition=models.Q(approved_by__isnull=True)
+                | ~models.Q(approved_by=models.F("requested_by")),
                 name="disbursement_four_eyes",
             ),
             models.CheckConstraint(
@@ -196,7 +203,9 @@ class Disbursement(models.Model):
 class Allowance(models.Model):
     """Subsistence allowance for the first months of the business."""
 
-    case = models.OneToOneField(Case, on_delete=models.PROTECT, related_name="allowance", verbose_name=_("case"))
+    case = models.OneToOneField(
+        Case, on_delete=models.PROTECT, related_name="allowance", verbose_name=_("case")
+    )
     monthly_amount_ore = models.PositiveBigIntegerField(_("monthly amount (øre)"))
     months = models.PositiveSmallIntegerField(_("months"), default=6)
     starts_on = models.DateField(_("first month"), validators=[validate_first_of_month])

@@ -21,8 +21,12 @@ class Outcome(models.Model):
     class Result(models.TextChoices):
         SELF_SUFFICIENT_BUSINESS = "self_sufficient_business", _("Self-sufficient through the business")
         # The "double effect": counts as a success.
-        SELF_SUFFICIENT_EMPLOYMENT = "self_sufficient_employment", _("Self-sufficient through ordinary employment")
-        BUSINESS_AND_SMALL_JOBS = "business_and_small_jobs", _("Self-sufficient through business and small jobs")
+        SELF_SUFFICIENT_EMPLOYMENT = (
+            "self_sufficient_employment", _("Self-sufficient through ordinary employment")
+        )
+        BUSINESS_AND_SMALL_JOBS = (
+            "business_and_small_jobs", _("Self-sufficient through business and small jobs")
+        )
         EDUCATION = "education", _("In education")
         PUBLIC_SUPPORT = "public_support", _("Back on public support")
         MOVED_OR_OTHER = "moved_or_other", _("Moved away or other")

@@ -62,6 +62,13 @@ class HomePage(PortalPage):
         context["stories"] = latest_stories(self, limit=3)
         context["events"] = upcoming_events(self, limit=3)
         context["news_items"] = latest_news(self, limit=3)
+        # Resolve each button's page in the visitor's language once.
+        context["actions"] = [
+            {"page": target.localized, "label": label}
+            for target, label in ((self.primary_action_page, self.primary_action_label),
+                                  (self.secondary_action_page, self.secondary_action_label))
+            if target is not None
+        ]
         return context
 
 

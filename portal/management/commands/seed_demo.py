@@ -9,6 +9,7 @@ import os
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.core.files.images import ImageFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -249,6 +250,7 @@ class Command(BaseCommand):
 
     def _users(self, spec, municipality, role_groups, editor_group, password):
         User = get_user_model()
+        hashed = make_password(password)  # hashing is slow on purpose: do it once
         users = []
         for role, local_part, first_name, last_name in ROLE_USERS:
             email = f"{local_part}@{spec['slug']}.example"
@@ -256,7 +258,7 @@ class Command(BaseCommand):
                 username=email, defaults={"email": email, "first_name": first_name, "last_name": last_name},
             )
             if created:
-                user.set_password(password)
+                user.password = hashed
                 user.save()
             EmailAddress.objects.update_or_create(
                 user=user, email=email, defaults={"verified": True, "primary": True}
