@@ -36,6 +36,15 @@ SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"
 
+SILENCED_SYSTEM_CHECKS = [
+    # Wagtail's live preview and the inline document preview are same-origin
+    # iframes, so X-Frame-Options stays SAMEORIGIN rather than DENY.
+    "security.W019",
+    # Joining the HSTS preload list binds the municipality's whole domain; it
+    # is their decision (SECURE_HSTS_PRELOAD=true), not the application's.
+    "security.W021",
+]
+
 TASKS = {"default": {"BACKEND": env("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
 
 LOGGING = {

@@ -1,0 +1,43 @@
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.views import generic
+from wagtail.admin.viewsets.model import ModelViewSet
+
+from .models import LoanPolicy
+from .tenancy import visible_municipalities
+
+
+def _policies_for(user):
+    return LoanPolicy.objects.filter(municipality__in=visible_municipalities(user)).select_related("municipality")
+
+
+class LoanPolicyIndexView(generic.IndexView):
+    def get_base_queryset(self):
+        return _policies_for(self.request.user)
+
+
+class LoanPolicyEditView(generic.EditView):
+    # Another municipality's policy is a 404, not a 403: staff learn nothing
+    # about data outside their municipality.
+    def get_queryset(self):
+        return _policies_for(self.request.user)
+
+
+class LoanPolicyViewSet(ModelViewSet):
+    """The committee's loan terms per municipality; shown on the public site.
+    Coordinators edit their own municipality's policy."""
+
+    model = LoanPolicy
+    icon = "form"
+    menu_label = _("Loan policy")
+    add_to_admin_menu = True
+    menu_order = 800
+    index_view_class = LoanPolicyIndexView
+    edit_view_class = LoanPolicyEditView
+    form_fields = ["min_amount", "max_amount", "annual_interest_rate", "grace_months",
+                   "repayment_months", "allowance_months"]
+    list_display = ["municipality", "min_amount", "max_amount", "annual_interest_rate"]
+    copy_view_enabled = False
+    inspect_view_enabled = False
+
+
+loan_policy_viewset = LoanPolicyViewSet("loan_policy")
