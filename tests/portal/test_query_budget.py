@@ -46,4 +46,4 @@ def test_home_and_programme_query_counts_do_not_grow_with_content(client, nordby
 
     assert after == before
     assert before["/"] <= 40, f"the home page needs {before['/']} queries"
-    assert before["/saadan-fungerer-det/"] <= 20
+    assert before["/saadan-fungerer-det/"] <= 30

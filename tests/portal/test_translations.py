@@ -102,7 +102,8 @@ def test_danish_plurals_and_placeholders_render():
     with translation.override("da"):
         assert template.render(Context({"n": 1})) == "1 resultat"
         assert template.render(Context({"n": 3})) == "3 resultater"
-        assert translation.gettext("Page %(number)s of %(total)s") % {"number": 2, "total": 5} == "Side 2 af 5"
+        page = translation.gettext("Page %(number)s of %(total)s") % {"number": 2, "total": 5}
+        assert page == "Side 2 af 5"
     with translation.override("en"):
         assert template.render(Context({"n": 3})) == "3 results"
 

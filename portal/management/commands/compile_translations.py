@@ -9,15 +9,16 @@ overrides.po holds texts that are not in our own sources, mainly allauth texts
 that allauth's Danish catalogue lacks or words badly. makemessages would drop
 them from django.po on the next run, so they live in a file it never touches.
 
-Workflow after changing interface texts:
+Workflow after changing interface texts (``make messages`` runs makemessages + compile):
 
     python manage.py makemessages -l da -l en --ignore=.venv --ignore=bench \\
         --ignore=tests --ignore=node_modules
-    # translate new/fuzzy entries in locale/da/LC_MESSAGES/django.po, remove "fuzzy"
+    # translate new and fuzzy entries in locale/da/LC_MESSAGES/django.po (keep
+    # %(name)s placeholders, delete the "#, fuzzy" line); leave locale/en empty
     python manage.py compile_translations
     python manage.py compile_translations --check   # exit 0 = .mo files up to date
 
-Commit both the .po and the .mo files.
+Commit the .po and the .mo files; tests/portal/test_translations.py checks them.
 """
 
 from pathlib import Path
@@ -115,7 +116,7 @@ class Command(BaseCommand):
                 if not mo_path.exists():
                     problems.append(f"{mo_path} is missing")
                 elif _as_dict(polib.mofile(str(mo_path))) != _as_dict(expected):
-                    problems.append(f"{mo_path} is out of date with {po_path.name}")
+                    problems.append(f"{mo_path} is out of date with its .po file(s)")
                 else:
                     self.stdout.write(f"{mo_path}: up to date ({len(expected)} messages)")
                 continue
