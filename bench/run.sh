@@ -154,13 +154,14 @@ if curl -s -o /dev/null --max-time 2 "$BASE/"; then
   die "something already listens on $HOST:$PORT; set BENCH_PORT"
 fi
 log "Starting gunicorn with $WORKERS workers on $HOST:$PORT ${GUNICORN_EXTRA}"
+read -r -a GUNICORN_EXTRA_ARGS <<<"$GUNICORN_EXTRA"   # split on spaces, no quoting
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
 "$PY" -m gunicorn config.wsgi:application \
   --workers "$WORKERS" \
   --bind "$HOST:$PORT" \
   --error-logfile "$WORK/gunicorn.log" \
   --log-level warning \
-  ${GUNICORN_EXTRA} \
+  "${GUNICORN_EXTRA_ARGS[@]}" \
   >>"$WORK/gunicorn.log" 2>&1 &
 GUNICORN_PID=$!
 

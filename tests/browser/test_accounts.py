@@ -49,6 +49,14 @@ def _submit(page, action):
     return page.locator(f"main form[action*='{action}'] button[type='submit']")
 
 
+def _click_and_check(page, locator):
+    """Click something that loads a new page; wait for it, then run axe."""
+    with page.expect_navigation():
+        locator.click()
+    page.wait_for_load_state("load")
+    assert_accessible(page)
+
+
 def _sign_up(page, lang, email, password, password2=None):
     visit(page, f"{_prefix(lang)}/accounts/signup/")
     assert page.locator("html").get_attribute("lang") == lang
@@ -56,14 +64,13 @@ def _sign_up(page, lang, email, password, password2=None):
     page.get_by_label(_t("Email", lang), exact=True).fill(email)
     page.locator("input[name='password1']").fill(password)
     page.locator("input[name='password2']").fill(password if password2 is None else password2)
-    _submit(page, "/accounts/signup/").click()
-    page.wait_for_load_state("load")
+    _click_and_check(page, _submit(page, "/accounts/signup/"))
 
 
 def _expect_verification_sent(page, lang):
     expect(page).to_have_url(re.compile(rf"{_prefix(lang)}/accounts/confirm-email/$"))
     expect(_h1(page)).to_have_text(_t("Verify Your Email Address", lang))
-    assert_accessible(page)
+    assert page.locator("html").get_attribute("lang") == lang
 
 
 def _messages_to(email):
@@ -87,8 +94,9 @@ def _confirm(page, path, lang):
     expect(_h1(page)).to_have_text(_t("Confirm Email Address", lang))
     # The key in the form's address is signed afresh, so it differs from the
     # one in the e-mail.
-    _submit(page, f"{_prefix(lang)}/accounts/confirm-email/").click()
-    page.wait_for_load_state("load")
+    button = _submit(page, f"{_prefix(lang)}/accounts/confirm-email/")
+    expect(button).to_have_text(_t("Confirm", lang))
+    _click_and_check(page, button)
 
 
 def _expect_logged_in(page, lang):
@@ -118,26 +126,22 @@ def test_citizen_signs_up_confirms_logs_out_and_logs_in_again(page):
     expect(_header(page).get_by_role("button", name="Log ud")).to_be_visible()
     _expect_logged_in(page, "da")
     assert page.locator("html").get_attribute("lang") == "da"
-    assert_accessible(page)
 
-    _header(page).get_by_role("button", name="Log ud").click()
-    page.wait_for_load_state("load")
+    _click_and_check(page, _header(page).get_by_role("button", name="Log ud"))
 
     _expect_logged_out(page, "da")
-    assert_accessible(page)
 
-    _header(page).get_by_role("link", name="Log ind", exact=True).click()
+    _click_and_check(page, _header(page).get_by_role("link", name="Log ind", exact=True))
+
     expect(page).to_have_url(re.compile(r"/accounts/login/"))
     expect(_h1(page)).to_have_text(_t("Sign In", "da"))
-    assert_accessible(page)
     page.get_by_label(_t("Email", "da"), exact=True).fill(email)
     page.get_by_label(_t("Password", "da"), exact=True).fill(PASSWORD)
-    _submit(page, "/accounts/login/").click()
-    page.wait_for_load_state("load")
+    _click_and_check(page, _submit(page, "/accounts/login/"))
 
     expect(_header(page).get_by_role("button", name="Log ud")).to_be_visible()
     _expect_logged_in(page, "da")
-    assert_accessible(page)
+    assert page.locator("html").get_attribute("lang") == "da"
 
 
 def test_sign_up_with_an_email_address_that_is_taken(page):
@@ -154,6 +158,7 @@ def test_sign_up_with_an_email_address_that_is_taken(page):
     _expect_verification_sent(page, "da")
     expect(page.locator("main")).not_to_contain_text(_t("A user is already registered with this email address.", "da"))
     assert users.count() == 1
+    assert EmailAddress.objects.filter(email__iexact=EXISTING_CITIZEN).count() == 1
     messages = _messages_to(EXISTING_CITIZEN)
     assert len(messages) == 1, [m.subject for m in mail.outbox]
     assert _t("Account Already Exists", "da") in messages[0].subject
@@ -183,15 +188,26 @@ def test_sign_up_with_a_weak_password_shows_the_errors(page):
     expect(summary).to_contain_text(numeric)
     # Each error in the summary leads to the field it is about.
     expect(summary.get_by_role("link", name=numeric)).to_have_attribute("href", "#id_password1")
-    password_field = page.locator(".form-field--error").filter(has=page.locator("input[name='password1']"))
-    expect(password_field.locator(".field-error")).to_contain_text(too_short)
-    expect(page.locator("input[name='password1']")).to_have_attribute("aria-invalid", "true")
+    # Next to the field, every error is shown, and a screen reader announces
+    # all of them with the field (through aria-describedby).
+    password = page.locator("input[name='password1']")
+    password_field = page.locator(".form-field--error").filter(has=password)
+    expect(password_field.locator(".field-error")).to_have_text(
+        [re.compile(re.escape(text)) for text in (too_short, common, numeric)]
+    )
+    expect(password).to_have_attribute("aria-invalid", "true")
+    duplicate_ids = page.evaluate(
+        """() => [...document.querySelectorAll('[id]')].map(e => e.id)
+                 .filter((id, i, ids) => ids.indexOf(id) !== i)"""
+    )
+    assert not duplicate_ids, f"ids used more than once: {sorted(set(duplicate_ids))}"
+    for text in (too_short, common, numeric):
+        expect(password).to_have_accessible_description(re.compile(re.escape(text)))
     # What the visitor typed is kept, except the passwords.
     expect(page.locator("input[name='email']")).to_have_value(email)
     expect(page.locator("input[name='password1']")).to_have_value("")
     assert not get_user_model().objects.filter(email=email).exists()
     assert mail.outbox == []
-    assert_accessible(page)
 
 
 def test_sign_up_with_different_passwords_keeps_the_email(page):
@@ -204,7 +220,6 @@ def test_sign_up_with_different_passwords_keeps_the_email(page):
     expect(summary).to_contain_text(_t("You must type the same password each time.", "da"))
     expect(page.locator("input[name='email']")).to_have_value(email)
     assert not get_user_model().objects.filter(email=email).exists()
-    assert_accessible(page)
 
 
 def test_citizen_signs_up_in_english(page):
@@ -212,21 +227,20 @@ def test_citizen_signs_up_in_english(page):
 
     _sign_up(page, "en", email, PASSWORD)
 
-    expect(page).to_have_url(re.compile(r"/en/accounts/confirm-email/$"))
+    _expect_verification_sent(page, "en")
     expect(_h1(page)).to_have_text("Verify Your Email Address")
-    assert page.locator("html").get_attribute("lang") == "en"
-    assert_accessible(page)
     path = _confirmation_path(email, "en")
     assert "Please Confirm Your Email Address" in _messages_to(email)[0].subject
 
     visit(page, path)
+    assert page.locator("html").get_attribute("lang") == "en"
     expect(_h1(page)).to_have_text("Confirm Email Address")
     confirm = _submit(page, "/en/accounts/confirm-email/")
     expect(confirm).to_have_text("Confirm")
-    confirm.click()
-    page.wait_for_load_state("load")
+    _click_and_check(page, confirm)
 
     assert EmailAddress.objects.get(email=email).verified
-    assert page.locator("html").get_attribute("lang") == "en"
+    expect(_header(page).locator("form[action$='/accounts/logout/'] button")).to_be_visible()  # logged in
+    # The citizen chose English: the page after confirming is in English too.
+    assert page.locator("html").get_attribute("lang") == "en", f"landed on {page.url}, which is in Danish"
     expect(_header(page).get_by_role("button", name="Log out")).to_be_visible()
-    assert_accessible(page)
