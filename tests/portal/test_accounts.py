@@ -93,3 +93,20 @@ def test_password_reset_sends_a_mail(client, demo):
 def test_change_password_requires_login(client, demo):
     response = client.get("/accounts/password/change/")
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_account_mail_is_sent_as_a_background_task(client, demo, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    from django_tasks import default_task_backend as backend  # the backend of the changed settings
+
+    backend.clear()
+    client.post("/accounts/signup/", {"email": "ko@example.dk", "password1": PASSWORD, "password2": PASSWORD})
+    assert mail.outbox == []  # nothing sent in the request
+    [result] = backend.results
+    assert result.task.name == "send_email"
+    assert result.kwargs["to"] == ["ko@example.dk"]
+
+
+def test_english_sign_in_returns_to_the_english_home_page(client, demo):
+    response = client.post("/en/accounts/login/", {"login": "borger@nordby.example", "password": "mikrolaan-demo"})
+    assert response.status_code == 302 and response["Location"] == "/en/"
