@@ -78,6 +78,7 @@ class ProgrammePage(PortalPage):
     hero_image = _image_field(_("image"))
     body = StreamField(ContentStreamBlock(), verbose_name=_("content"))
 
+    template = "portal/content_page.html"
     content_panels = PortalPage.content_panels + [
         FieldPanel("intro"), FieldPanel("hero_image"), FieldPanel("body"),
     ]
@@ -90,6 +91,7 @@ class ProgrammePage(PortalPage):
 class FaqPage(PortalPage):
     body = StreamField(ContentStreamBlock(), verbose_name=_("content"))
 
+    template = "portal/content_page.html"
     content_panels = PortalPage.content_panels + [FieldPanel("intro"), FieldPanel("body")]
     search_fields = PortalPage.search_fields + [index.SearchField("body")]
 
@@ -100,6 +102,7 @@ class FaqPage(PortalPage):
 class StandardPage(PortalPage):
     body = StreamField(ContentStreamBlock(), blank=True, verbose_name=_("content"))
 
+    template = "portal/content_page.html"
     content_panels = PortalPage.content_panels + [FieldPanel("intro"), FieldPanel("body")]
     search_fields = PortalPage.search_fields + [index.SearchField("body")]
 
@@ -125,6 +128,7 @@ class PrivacyPage(PortalPage):
 
     body = StreamField(ContentStreamBlock(), verbose_name=_("content"))
 
+    template = "portal/content_page.html"
     content_panels = PortalPage.content_panels + [FieldPanel("intro"), FieldPanel("body")]
     search_fields = PortalPage.search_fields + [index.SearchField("body")]
     max_count_per_parent = 1

@@ -39,7 +39,7 @@ def pytest_collection_modifyitems(config, items):
     """Everything under tests/browser is a browser test (also when a module
     forgets its ``pytestmark``)."""
     for item in items:
-        if BROWSER_DIR in Path(str(item.fspath)).resolve().parents:
+        if BROWSER_DIR in Path(item.path).resolve().parents:
             if item.get_closest_marker("browser") is None:
                 item.add_marker(pytest.mark.browser)
 
@@ -85,7 +85,7 @@ def demo_snapshot(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture
-def demo(demo_snapshot, live_server, transactional_db, django_db_serialized_rollback):
+def demo_site(demo_snapshot, live_server, transactional_db, django_db_serialized_rollback):
     """The live server, with the demo municipalities, sites, pages and users in
     the database (restored from the snapshot; seed_demo leaves what exists
     alone, so running it again only fills in anything that is missing)."""
@@ -112,10 +112,10 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, demo):
+def page(browser, demo_site):
     """A fresh browser context (no cookies) at desktop width, with relative
     URLs resolved against the live server."""
-    context = browser.new_context(base_url=demo.url, viewport=DESKTOP, locale="da-DK")
+    context = browser.new_context(base_url=demo_site.url, viewport=DESKTOP, locale="da-DK")
     context.set_default_timeout(10_000)
     page = context.new_page()
     errors = []

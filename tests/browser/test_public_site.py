@@ -199,7 +199,7 @@ def test_accessibility_statement_from_footer(page):
     [("/findes-ikke/", "da", "Vi kan ikke finde siden"), ("/en/does-not-exist/", "en", "We cannot find that page")],
     ids=["da", "en"],
 )
-def test_missing_page_shows_a_friendly_404(page, demo, path, lang, heading):
+def test_missing_page_shows_a_friendly_404(page, live_server, path, lang, heading):
     visit(page, path, expected_status=404)
 
     assert page.locator("html").get_attribute("lang") == lang
@@ -210,7 +210,7 @@ def test_missing_page_shows_a_friendly_404(page, demo, path, lang, heading):
     # A way on: the front page in the same language, on this same site (not
     # on the host and port the Site record happens to be registered with).
     front_page = page.locator(".error-page a").first
-    expected = f"{demo.url}{'/' if lang == 'da' else '/en/'}"
+    expected = f"{live_server.url}{'/' if lang == 'da' else '/en/'}"
     href = front_page.evaluate("a => a.href")
     assert href == expected, f"the 404 page's link to the front page goes to {href}, not {expected}"
     front_page.click()
