@@ -6,7 +6,7 @@ from django.dispatch import receiver
 from wagtail.signals import page_published, page_unpublished
 from wagtailcache.cache import clear_cache
 
-from backoffice.models import LoanPolicy, Municipality
+from backoffice.models import LoanPolicy, Municipality, TargetGroup
 
 from .models import SiteSettings
 
@@ -20,6 +20,8 @@ def clear_cache_on_publish(sender, **kwargs):
 @receiver(post_save, sender=SiteSettings)
 @receiver(post_save, sender=Municipality)
 @receiver(post_save, sender=LoanPolicy)
+@receiver(post_save, sender=TargetGroup)  # the eligibility check lists them
 @receiver(post_delete, sender=SiteSettings)
+@receiver(post_delete, sender=TargetGroup)
 def clear_cache_on_settings_change(sender, **kwargs):
     clear_cache()

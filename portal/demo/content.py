@@ -2,7 +2,8 @@
 
 Written for this scheme from the domain brief (shared/DOMAIN.md). ``{m}`` is
 replaced by the municipality's name. Block values use StreamField's raw
-format; ``{"page": "contact"}`` style references are resolved by seed_demo.
+format; ``{"page": "contact"}`` style references are resolved by seed_demo,
+and so are ``"page_links": {"contact_page": "contact"}`` (page fields).
 """
 
 TARGET_GROUPS = [
@@ -103,9 +104,9 @@ def site_pages(lang, loan_min, loan_max):
                 "image_position": "right"}},
             {"type": "call_to_action", "value": {
                 "heading": "Er ordningen noget for dig?" if da else "Is the scheme for you?",
-                "text": "Læs om forløbet, og se hvordan du søger." if da else "Read about the course and see how to apply.",
-                "button_label": "Se hvordan du søger" if da else "See how to apply",
-                "link": {"page": "programme", "url": ""}}},
+                "text": "Svar på fire korte spørgsmål, og se, om du kan søge." if da else "Answer four short questions and see if you can apply.",
+                "button_label": "Tjek, om du kan søge" if da else "Check if you can apply",
+                "link": {"page": "eligibility", "url": ""}}},
         ],
         "children": [
             {
@@ -135,6 +136,22 @@ def site_pages(lang, loan_min, loan_max):
                         "button_label": "Søg nu" if da else "Apply",
                         "link": {"page": "contact", "url": ""}}},
                 ],
+            },
+            {
+                "type": "EligibilityCheckPage", "slug": "kan-jeg-soege" if da else "can-i-apply", "key": "eligibility",
+                "title": "Kan jeg søge?" if da else "Can I apply?", "show_in_menus": True,
+                "intro": ("Svar på fire korte spørgsmål, og se med det samme, om ordningen i {m} passer til dig." if da
+                          else "Answer four short questions and see at once whether the scheme in {m} fits you."),
+                "can_apply_text": ("<p>Når du søger, inviterer vi dig til en samtale. Vi taler om din idé og din situation og finder sammen ud af, om forløbet er det rigtige for dig.</p>" if da
+                                   else "<p>When you apply, we invite you to a talk. We talk about your idea and your situation and find out together whether the course is right for you.</p>"),
+                "talk_first_text": ("<p>Din sagsbehandler kender din situation og kan henvise dig til ordningen. Du er også velkommen til at ringe til os eller komme til et informationsmøde.</p>" if da
+                                    else "<p>Your caseworker knows your situation and can refer you to the scheme. You are also welcome to call us or come to an information meeting.</p>"),
+                "not_eligible_text": ("<p>Erhvervshuset giver gratis vejledning til alle, der vil starte virksomhed. Har du spørgsmål til ordningen, er du velkommen til at kontakte os.</p>" if da
+                                      else "<p>Erhvervshuset, the regional Business Hub, gives free advice to anyone who wants to start a business. If you have questions about the scheme, you are welcome to contact us.</p>"),
+                "alternative_url": "https://erhvervshuse.dk/",
+                "alternative_label": "Erhvervshuset" if da else "Erhvervshuset (Business Hub)",
+                # The online application comes later; until then "apply" goes to the contact page.
+                "page_links": {"contact_page": "contact"},
             },
             {
                 "type": "FaqPage", "slug": "spoergsmaal-og-svar" if da else "questions-and-answers",

@@ -1,3 +1,4 @@
+from .eligibility import EligibilityCheckPage
 from .images import SiteImage, SiteRendition
 from .pages import (
     AccessibilityStatementPage,
@@ -17,7 +18,7 @@ from .pages import (
 from .settings import SiteSettings
 
 __all__ = [
-    "AccessibilityStatementPage", "ContactPage", "EventIndexPage", "EventPage", "FaqPage",
-    "HomePage", "NewsIndexPage", "NewsPage", "PrivacyPage", "ProgrammePage", "SiteImage",
+    "AccessibilityStatementPage", "ContactPage", "EligibilityCheckPage", "EventIndexPage", "EventPage",
+    "FaqPage", "HomePage", "NewsIndexPage", "NewsPage", "PrivacyPage", "ProgrammePage", "SiteImage",
     "SiteRendition", "SiteSettings", "StandardPage", "StoryIndexPage", "StoryPage",
 ]

@@ -10,7 +10,7 @@ from portal import models
 PAGE_TYPES = [
     models.HomePage, models.ProgrammePage, models.FaqPage, models.StoryIndexPage, models.StoryPage,
     models.EventIndexPage, models.EventPage, models.NewsIndexPage, models.NewsPage, models.ContactPage,
-    models.PrivacyPage, models.AccessibilityStatementPage,
+    models.PrivacyPage, models.AccessibilityStatementPage, models.EligibilityCheckPage,
 ]
 
 

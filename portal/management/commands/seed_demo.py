@@ -1,7 +1,9 @@
 """Demo content for two fictional municipalities, in Danish and English.
 
 Safe to run any number of times: what exists is left alone (a site that an
-editor has changed keeps the changes), what is missing is created."""
+editor has changed keeps the changes), what is missing is created. Page types
+added to the demo later (ADDED_LATER) are added to an existing site that has
+none, in both languages; other pages an editor deleted stay deleted."""
 
 import copy
 import datetime
@@ -49,8 +51,11 @@ IMAGE_ALT_TEXTS = {
     "growth": "Tegning af et søjlediagram, hvor søjlerne vokser",
 }
 
-PAGE_FIELDS_SET_LATER = {"body", "primary_action", "secondary_action"}
+# Set in a second pass, once every page they may refer to exists. "page_links"
+# maps a page field to a page key: {"contact_page": "contact"}.
+PAGE_FIELDS_SET_LATER = {"body", "primary_action", "secondary_action", "page_links"}
 SPEC_ONLY_KEYS = {"type", "children", "key", "days_ago", "days_ahead", "image", "hero_image"} | PAGE_FIELDS_SET_LATER
+ADDED_LATER = {"EligibilityCheckPage"}
 
 
 class Command(BaseCommand):
@@ -72,6 +77,9 @@ class Command(BaseCommand):
             if municipality is None:
                 municipality = self._create_municipality(spec, danish, english)
                 self.stdout.write(f"Created {municipality.name} on http://{spec['hostname']}:{spec['port']}/")
+            else:
+                for page in self._add_missing_pages(spec, municipality, danish, english):
+                    self.stdout.write(f"Added {page.title} to {municipality.name}")
             homes = list(municipality.site.root_page.get_translations(inclusive=True))
             editor_group = roles.ensure_editor_group(municipality, homes)
             created_users += self._users(spec, municipality, role_groups, editor_group, password)
@@ -103,18 +111,22 @@ class Command(BaseCommand):
 
     # --- a municipality and its site ------------------------------------------
 
-    def _create_municipality(self, spec, danish, english):
-        root = Page.get_first_root_node()
-        images = self._images(spec)
+    def _site_specs(self, spec):
+        """The page specs of one site, Danish and English."""
         policy_defaults = LoanPolicy._meta
         loan_min = policy_defaults.get_field("min_amount").default
         loan_max = policy_defaults.get_field("max_amount").default
-
         spec_da = self._localise(content.site_pages("da", loan_min, loan_max), spec["name"])
         spec_en = self._localise(content.site_pages("en", loan_min, loan_max), spec["name"])
         spec_da["slug"] = spec["slug"]
         spec_da["title"] = f"{spec_da['title']} – {spec['name']}"
         spec_en["title"] = f"{spec_en['title']} – {spec['name']}"
+        return spec_da, spec_en
+
+    def _create_municipality(self, spec, danish, english):
+        root = Page.get_first_root_node()
+        images = self._images(spec)
+        spec_da, spec_en = self._site_specs(spec)
 
         built = []  # (page, spec) pairs, to fill in cross-references afterwards
         home = self._build(root, spec_da, spec_en, english, images, built)
@@ -136,6 +148,35 @@ class Command(BaseCommand):
         settings.footer_links = [("link", {"page": keys[k], "url": ""}) for k in ("programme", "faq", "contact")]
         settings.save()
         return municipality
+
+    def _add_missing_pages(self, spec, municipality, danish, english):
+        """Add the home page's ADDED_LATER children that this site lacks, in
+        the place the demo gives them. Returns the pages added."""
+        home = municipality.site.root_page.specific
+        spec_da, spec_en = self._site_specs(spec)
+        children = list(zip(spec_da["children"], spec_en["children"]))
+        existing = {page.slug: page for page in home.get_children()}
+        keys = {c["key"]: existing[c["slug"]] for c, _ in children if c.get("key") and c["slug"] in existing}
+        images, built, added = None, [], []
+        for position, (child_da, child_en) in enumerate(children):
+            model = getattr(page_models, child_da["type"])
+            if child_da["type"] not in ADDED_LATER or model.objects.descendant_of(home).exists():
+                continue
+            images = images or self._images(spec)
+            start = len(built)
+            self._build(home, child_da, child_en, english, images, built)
+            page_da, page_en = built[start][0], built[start + 1][0]
+            previous = existing.get(children[position - 1][0]["slug"]) if position else None
+            if previous is not None:
+                page_da.move(previous, pos="right")
+                previous_en = previous.get_translation_or_none(english)
+                if previous_en is not None:
+                    Page.objects.get(pk=page_en.pk).move(previous_en, pos="right")
+            added.append(page_da)
+        keys.update({s["key"]: p for p, s in built if s.get("key") and p.locale_id == danish.pk})
+        for page, page_spec in built:
+            self._finish(page, page_spec, keys, images)
+        return added
 
     def _localise(self, spec, municipality_name):
         """Fill in the municipality's name everywhere and give pages keys."""
@@ -207,6 +248,8 @@ class Command(BaseCommand):
                 key, label = spec[field]
                 setattr(page, f"{field}_page", keys[key])
                 setattr(page, f"{field}_label", label)
+        for field, key in spec.get("page_links", {}).items():
+            setattr(page, field, keys.get(key))  # an editor may have removed it on an older site
         page.save_revision().publish()
 
     def _resolve(self, value, keys, images, locale):

@@ -22,3 +22,10 @@
   narrow.addEventListener("change", sync);
   sync();
 })();
+
+// A page that answers a submitted form (an error summary or a result) moves
+// the focus there, so keyboard and screen-reader users start at the answer.
+(function () {
+  var target = document.querySelector("[data-focus-on-load]");
+  if (target) target.focus();
+})();
