@@ -4,7 +4,7 @@ One module per stage of the lifecycle in shared/DOMAIN.md.
 """
 
 from .municipality import LoanPolicy, Municipality, StaffMembership, TargetGroup
-from .cases import Case, CaseApplication, Document, InformationRequest, JournalNote, Message
+from .cases import Case, CaseApplication, Document, InformationRequest, JournalNote, Message, ReferenceSequence
 from .assessment import Assessment, ScreeningTalk
 from .decisions import Decision, DecisionKind, DecisionTemplate
 from .courses import Attendance, CoachingNote, Cohort, CourseSession, Enrolment
@@ -17,7 +17,7 @@ from .evaluation import BreakEvenParameters, BudgetLine, RetentionPolicy, Yearly
 
 __all__ = [
     "LoanPolicy", "Municipality", "StaffMembership", "TargetGroup",
-    "Case", "CaseApplication", "Document", "InformationRequest", "JournalNote", "Message",
+    "Case", "CaseApplication", "Document", "InformationRequest", "JournalNote", "Message", "ReferenceSequence",
     "Assessment", "ScreeningTalk",
     "Decision", "DecisionKind", "DecisionTemplate",
     "Attendance", "CoachingNote", "Cohort", "CourseSession", "Enrolment",

@@ -94,6 +94,10 @@ class Case(models.Model):
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    # The submitting channel's key for "this one submission": a double click,
+    # a resent form or two tabs reuse it, and the unique index makes sure they
+    # all end in the same case, even when they race.
+    submission_key = models.UUIDField(_("submission key"), null=True, blank=True, unique=True, editable=False)
 
     objects = CaseQuerySet.as_manager()
 
@@ -126,6 +130,20 @@ class Case(models.Model):
 
     def __str__(self):
         return self.reference or str(_("Case #%(id)s") % {"id": self.pk})
+
+
+class ReferenceSequence(models.Model):
+    """Last case number used per municipality and year, so references are
+    short, readable and gap-free ("NOR-2026-00042")."""
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "year"], name="reference_sequence_unique"),
+        ]
 
 
 class CaseApplication(models.Model):
