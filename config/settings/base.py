@@ -271,6 +271,23 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# --- Citizens' uploads (backoffice/uploads.py, upload_handlers.py, scanning.py)
+UPLOAD_ALLOWED_TYPES = env_list("UPLOAD_ALLOWED_TYPES", "pdf,docx,odt,xlsx,ods,jpg,png")
+UPLOAD_MAX_FILE_BYTES = int(env("UPLOAD_MAX_FILE_BYTES", str(20 * 1024 * 1024)))
+UPLOAD_MAX_APPLICATION_BYTES = int(env("UPLOAD_MAX_APPLICATION_BYTES", str(100 * 1024 * 1024)))
+UPLOAD_MAX_IMAGE_PIXELS = int(env("UPLOAD_MAX_IMAGE_PIXELS", "40000000"))
+# Office files are zip archives: refuse zip bombs from the central directory, never unpacking.
+UPLOAD_ZIP_MAX_ENTRIES = 1000
+UPLOAD_ZIP_MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
+UPLOAD_ZIP_MAX_RATIO = 100  # only applied above 1 MB uncompressed
+# Virus scan: ClamAV's clamd when CLAMD_HOST or CLAMD_SOCKET is set. With a scanner
+# configured, a file that cannot be scanned is refused (fail closed).
+CLAMD_HOST = env("CLAMD_HOST", "")
+CLAMD_PORT = int(env("CLAMD_PORT", "3310"))
+CLAMD_SOCKET = env("CLAMD_SOCKET", "")
+UPLOAD_SCAN_TIMEOUT = float(env("UPLOAD_SCAN_TIMEOUT", "30"))
+UPLOAD_SCANNER = env("UPLOAD_SCANNER", "")  # dotted path of a scanner class; empty: chosen from CLAMD_*
+
 # --- E-mail
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", "localhost")

@@ -22,3 +22,6 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 LOGGING = {"version": 1, "disable_existing_loggers": False}
 if env("TEST_PAGE_CACHE") is None:
     WAGTAIL_CACHE = False
+# Never point the suite at a developer's real clamd; scanner tests bring their own.
+CLAMD_HOST = CLAMD_SOCKET = ""
+UPLOAD_SCANNER = ""
