@@ -26,9 +26,12 @@ test: install
 	$(PY) -m pytest -p no:cacheprovider -n 2 --dist loadfile
 
 # The same suite against PostgreSQL (127.0.0.1:5432, user postgres, trust).
+# PostgreSQL-only tests (concurrency) empty the database after them: own run.
 test-postgres: install
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/microloans} \
-		$(PY) -m pytest -p no:cacheprovider -n 2 --dist loadfile
+		$(PY) -m pytest -p no:cacheprovider -n 2 --dist loadfile -m "not postgres"
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/microloans} \
+		$(PY) -m pytest -p no:cacheprovider -m postgres
 
 test-browser: install
 	$(PY) -m pytest -p no:cacheprovider -m browser

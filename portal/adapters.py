@@ -1,5 +1,10 @@
+from types import SimpleNamespace
+
 from allauth.account.adapter import DefaultAccountAdapter
 from django.urls import reverse
+from wagtail.models import Site
+
+from backoffice.models import Municipality
 
 from .tasks import send_email
 
@@ -24,6 +29,12 @@ class AccountAdapter(DefaultAccountAdapter):
         return _home_in_active_language()
 
     def send_mail(self, template_prefix, email, context):
+        # allauth greets with the request's host name ("Hello from
+        # 127.0.0.1:8000"); citizens should see their municipality.
+        site = context.get("current_site")
+        municipality = Municipality.for_site(Site.find_for_request(self.request)) if self.request else None
+        if site is not None and municipality is not None:
+            context = {**context, "current_site": SimpleNamespace(name=municipality.name, domain=site.domain)}
         message = self.render_mail(template_prefix, email, context)
         html_body = next((content for content, mimetype in getattr(message, "alternatives", [])
                           if mimetype == "text/html"), None)
@@ -31,3 +42,8 @@ class AccountAdapter(DefaultAccountAdapter):
             subject=message.subject, body=message.body, to=list(message.to),
             from_email=message.from_email, html_body=html_body, headers=dict(message.extra_headers),
         )
+
+
+def user_display(user):
+    """Citizens sign in with their e-mail; the generated username means nothing to them."""
+    return user.get_full_name() or user.email

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.db import connections
 
 # Playwright's sync API runs an asyncio event loop in the test thread; Django
 # would otherwise refuse ORM calls from it (SynchronousOnlyOperation).
@@ -64,6 +65,11 @@ def live_server(request):
     server.stop()
 
 
+# The database blocker of the session, kept for restoring the snapshot after
+# a test (see pytest_runtest_teardown below).
+_db = {}
+
+
 @pytest.fixture(scope="session")
 def demo_snapshot(django_db_setup, django_db_blocker):
     """Seed the demo content once per test database (one per xdist worker) and
@@ -76,12 +82,11 @@ def demo_snapshot(django_db_setup, django_db_blocker):
     migrations, before tests/conftest.py seeds the demo; restoring that older
     snapshot on top of the seeded database would collide. So the snapshot is
     taken again here, after seeding, and each browser test starts from it."""
-    from django.db import connections
-
     with django_db_blocker.unblock():
         call_command("seed_demo", quiet=True)
         for connection in connections.all():
             connection._test_serialized_contents = connection.creation.serialize_db_to_string()
+    _db["blocker"] = django_db_blocker
 
 
 @pytest.fixture
@@ -92,6 +97,25 @@ def demo_site(demo_snapshot, live_server, transactional_db, django_db_serialized
     call_command("seed_demo", quiet=True)
     mail.outbox.clear()
     return live_server
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """Put the demo content back once a browser test has emptied the database.
+
+    Under ``--dist loadfile`` xdist hands out whole files, largest first, so a
+    worker may run ordinary ``db`` tests (which expect the seeded demo and
+    Wagtail's root page) after the browser tests, despite pytest-django
+    ordering transactional tests last."""
+    result = yield
+    blocker = _db.get("blocker")
+    if nextitem is not None and blocker is not None and "demo_site" in getattr(item, "fixturenames", ()):
+        with blocker.unblock():
+            for connection in connections.all():
+                contents = getattr(connection, "_test_serialized_contents", None)
+                if contents:
+                    connection.creation.deserialize_db_from_string(contents)
+    return result
 
 
 # --- the browser -----------------------------------------------------------------
@@ -140,11 +164,15 @@ def _get_axe():
 
 
 def format_violations(violations):
+    """Rule id, impact, help and every failing element of axe's violations."""
     lines = []
     for violation in violations:
-        lines.append(f"[{violation['impact']}] {violation['id']}: {violation['help']} ({violation['helpUrl']})")
+        lines.append(
+            f"[{violation['impact']}] {violation['id']}: {violation['help']} ({violation['helpUrl']})"
+        )
         for node in violation["nodes"]:
-            lines.append(f"    {', '.join(' '.join(t) if isinstance(t, list) else t for t in node['target'])}")
+            targets = (" ".join(t) if isinstance(t, list) else t for t in node["target"])
+            lines.append(f"    {', '.join(targets)}")
             if node.get("failureSummary"):
                 for summary_line in node["failureSummary"].splitlines():
                     lines.append(f"        {summary_line}")
@@ -168,7 +196,9 @@ def visit(page, path, expected_status=200):
     """Go to ``path`` on the live server, check the status and accessibility."""
     response = page.goto(path)
     assert response is not None, f"no response for {path}"
-    assert response.status == expected_status, f"{path} answered {response.status}, expected {expected_status}"
+    assert response.status == expected_status, (
+        f"{path} answered {response.status}, expected {expected_status}"
+    )
     assert_accessible(page)
     return response
 

@@ -174,7 +174,8 @@ def test_events_index(page):
     visit(page, f"/{events['slug']}/")
 
     expect(_h1(page)).to_have_text(events["title"])
-    upcoming = [e["title"] for e in sorted(events["children"], key=lambda e: e["days_ahead"]) if e["days_ahead"] > 0]
+    by_date = sorted(events["children"], key=lambda e: e["days_ahead"])
+    upcoming = [e["title"] for e in by_date if e["days_ahead"] > 0]
     past = [e["title"] for e in events["children"] if e["days_ahead"] < 0]
     expect(page.locator(".card--event .card__title")).to_have_text(upcoming)
     expect(page.locator("ul.news-list")).to_contain_text(past[0])
@@ -196,7 +197,10 @@ def test_accessibility_statement_from_footer(page):
 
 @pytest.mark.parametrize(
     "path, lang, heading",
-    [("/findes-ikke/", "da", "Vi kan ikke finde siden"), ("/en/does-not-exist/", "en", "We cannot find that page")],
+    [
+        ("/findes-ikke/", "da", "Vi kan ikke finde siden"),
+        ("/en/does-not-exist/", "en", "We cannot find that page"),
+    ],
     ids=["da", "en"],
 )
 def test_missing_page_shows_a_friendly_404(page, live_server, path, lang, heading):

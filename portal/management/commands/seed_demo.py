@@ -76,7 +76,8 @@ class Command(BaseCommand):
             municipality = Municipality.objects.filter(slug=spec["slug"]).first()
             if municipality is None:
                 municipality = self._create_municipality(spec, danish, english)
-                self.stdout.write(f"Created {municipality.name} on http://{spec['hostname']}:{spec['port']}/")
+                if not quiet:
+                    self.stdout.write(f"Created {municipality.name} on http://{spec['hostname']}:{spec['port']}/")
             else:
                 for page in self._add_missing_pages(spec, municipality, danish, english):
                     self.stdout.write(f"Added {page.title} to {municipality.name}")
