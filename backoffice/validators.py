@@ -1,5 +1,6 @@
 """Validators for Danish identifiers and the scheme's date conventions."""
 
+import datetime
 import re
 
 from django.core.exceptions import ValidationError
@@ -27,15 +28,36 @@ def validate_cvr(value):
         )
 
 
-def validate_cpr(value):
-    """Format and date part only: since 2007 CPR numbers need not pass the
-    modulus-11 check, so checking it would reject real people."""
-    match = _CPR_RE.match(str(value or ""))
+def cpr_birth_date(value):
+    """The birth date a CPR number encodes, or None if it encodes none.
+    The century follows from the 7th digit (the CPR office's table)."""
+    match = _CPR_RE.match(str(value or "").strip())
     if not match:
-        raise ValidationError(_("Enter a CPR number as DDMMYY-XXXX."), code="invalid_cpr")
-    day, month = int(match.group(1)), int(match.group(2))
-    if not (1 <= day <= 31 and 1 <= month <= 12):
-        raise ValidationError(_("The CPR number does not start with a date."), code="invalid_cpr")
+        return None
+    day, month, year = (int(g) for g in match.groups()[:3])
+    serial = match.group(4)
+    seventh = int(serial[0])
+    if seventh <= 3:
+        century = 1900
+    elif seventh in (4, 9):
+        century = 2000 if year <= 36 else 1900
+    else:
+        century = 2000 if year <= 57 else 1800
+    try:
+        return datetime.date(century + year, month, day)
+    except ValueError:
+        return None
+
+
+def validate_cpr(value):
+    """Format and a real birth date: since 2007 CPR numbers need not pass the
+    modulus-11 check, so checking it would reject real people."""
+    if not _CPR_RE.match(str(value or "").strip()):
+        raise ValidationError(_("Enter your CPR number as 10 digits, for example 010190-1234."), code="invalid_cpr")
+    if cpr_birth_date(value) is None:
+        raise ValidationError(
+            _("The first six digits of a CPR number are your birth date (DDMMYY). Check them."), code="invalid_cpr"
+        )
 
 
 def validate_first_of_month(value):

@@ -1,4 +1,5 @@
 from .eligibility import EligibilityCheckPage
+from .applications import ApplicationDraft
 from .images import SiteImage, SiteRendition
 from .pages import (
     AccessibilityStatementPage,
@@ -18,6 +19,7 @@ from .pages import (
 from .settings import SiteSettings
 
 __all__ = [
+    "ApplicationDraft",
     "AccessibilityStatementPage", "ContactPage", "EligibilityCheckPage", "EventIndexPage", "EventPage",
     "FaqPage", "HomePage", "NewsIndexPage", "NewsPage", "PrivacyPage", "ProgrammePage", "SiteImage",
     "SiteRendition", "SiteSettings", "StandardPage", "StoryIndexPage", "StoryPage",

@@ -148,12 +148,14 @@ def test_masked_cpr_hides_the_last_four_digits(cpr, masked):
     assert CaseApplication(cpr_number=cpr).cpr_masked == masked
 
 
-@pytest.mark.parametrize("value", ["010190-1234", "3112991234"])
+@pytest.mark.parametrize("value", ["010190-1234", "3112991234", "290200-4111"])
 def test_cpr_validator_accepts(value):
     validate_cpr(value)
 
 
-@pytest.mark.parametrize("value", ["", "010190", "320190-1234", "011390-1234", "01019O-1234", "010190-12345"])
+@pytest.mark.parametrize(
+    "value", ["", "010190", "320190-1234", "011390-1234", "01019O-1234", "010190-12345", "310290-1234", "290201-4111"]
+)
 def test_cpr_validator_rejects(value):
     with pytest.raises(ValidationError):
         validate_cpr(value)
