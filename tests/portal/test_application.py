@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.utils import translation
 
 from backoffice.models import Case
-from portal.application_forms import AboutYouForm, DeclarationsForm, IdeaForm, MoneyForm
+from portal.application_forms import AboutYouForm, DeclarationsForm, MoneyForm
 from portal.applications import STEPS, IncompleteApplication, first_incomplete_step, submit_draft
 from portal.models import ApplicationDraft
 

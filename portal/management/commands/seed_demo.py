@@ -215,7 +215,6 @@ class Command(BaseCommand):
         return page
 
     def _apply_fields(self, page, spec, images):
-        now = timezone.now()
         for key, value in spec.items():
             if key not in SPEC_ONLY_KEYS and value is not None:
                 setattr(page, key, value)
