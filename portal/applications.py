@@ -56,7 +56,8 @@ def submit_draft(draft_id, citizen):
     """Submit the citizen's draft and return its case. Safe to call again
     (double click, two tabs, resent form): the same case comes back."""
     with transaction.atomic():
-        draft = ApplicationDraft.objects.select_for_update().select_related(
+        # Lock only the draft row: the loan policy comes through an outer join.
+        draft = ApplicationDraft.objects.select_for_update(of=("self",)).select_related(
             "municipality__loan_policy").get(pk=draft_id, citizen=citizen)
         if draft.status == ApplicationDraft.Status.SUBMITTED and draft.case_id:
             return draft.case
