@@ -6,7 +6,6 @@ import datetime as dt
 import hashlib
 import io
 import re
-import threading
 import uuid
 from pathlib import Path
 
@@ -15,11 +14,11 @@ from django.conf import settings
 from django.core import mail
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
-from django.db import connection
 from django.utils import timezone, translation
 from pypdf import PdfReader
 
 from backoffice.models import Case, CaseApplication, Document
+from tests.backoffice.concurrency import requires_postgres, run_at_once
 from backoffice.services.cases import ApplicationSubmission, SubmittedDocument, submit_application
 from backoffice.services.receipts import (
     create_receipt,
@@ -252,34 +251,13 @@ def test_enqueueing_waits_for_the_commit_and_keeps_the_active_language(submitted
 # --- Concurrency (PostgreSQL) ---------------------------------------------------------------------
 
 
-@pytest.mark.postgres
-@pytest.mark.skipif(
-    settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
-    reason="needs PostgreSQL's row locks and concurrent connections (set DATABASE_URL)",
-)
-@pytest.mark.django_db(transaction=True)
+@requires_postgres
 def test_two_concurrent_runs_make_one_receipt(make_municipality, make_user):
     case, _ = submit_application(ApplicationSubmission(
         submission_key=uuid.uuid4(), municipality=make_municipality("Nordby"), citizen=make_user(),
         answers=dict(ANSWERS)))
-    barrier = threading.Barrier(2)
-    results, errors = [], []
 
-    def run():
-        try:
-            barrier.wait()
-            results.append(create_receipt(Case.objects.get(pk=case.pk)).pk)
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
+    results = run_at_once(lambda: create_receipt(Case.objects.get(pk=case.pk)).pk)
 
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert errors == []
     assert len(set(results)) == 1
     assert _receipts(case).count() == 1

@@ -1,18 +1,16 @@
 """Submitting an application opens exactly one case, with a readable
 reference, the submitted answers and documents, and an audit entry."""
 
-import threading
 import uuid
 
 import pytest
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
-from django.db import connection
 from wagtail.models import ModelLogEntry
 
 from backoffice.models import Case, Document
 from backoffice.services.cases import ApplicationSubmission, SubmittedDocument, submit_application
+from tests.backoffice.concurrency import requires_postgres, run_at_once
 
 ANSWERS = {
     "full_name": "Amina Hansen", "cpr_number": "010190-1234", "email": "amina@example.dk",
@@ -78,36 +76,13 @@ def test_unknown_answer_fields_are_refused(municipality, make_user):
     assert not Case.objects.exists()
 
 
-# Decided before any fixture runs: a transactional test empties the database
-# afterwards, so CI runs the PostgreSQL-only tests in a run of their own.
-@pytest.mark.postgres
-@pytest.mark.skipif(
-    settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
-    reason="needs PostgreSQL's row locks and concurrent connections (set DATABASE_URL)",
-)
-@pytest.mark.django_db(transaction=True)
+@requires_postgres
 def test_two_concurrent_submissions_of_one_draft_give_one_case(make_municipality, make_user):
     municipality, citizen = make_municipality("Nordby"), make_user()
     key = uuid.uuid4()
-    barrier = threading.Barrier(2)
-    results, errors = [], []
 
-    def submit():
-        try:
-            barrier.wait()
-            results.append(submit_application(_submission(municipality, citizen, key)))
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
+    results = run_at_once(lambda: submit_application(_submission(municipality, citizen, key)))
 
-    threads = [threading.Thread(target=submit) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert errors == []
     assert Case.objects.filter(submission_key=key).count() == 1
     assert sorted(created for _, created in results) == [False, True]
     assert len({case.pk for case, _ in results}) == 1
