@@ -19,11 +19,19 @@ ROLE_GROUP_NAMES = {
     STEERING_GROUP: "Styregruppe",
 }
 
-# Model permissions per role; later issues add the case-handling ones.
+_CASE_WORK = ["backoffice.view_case", "backoffice.handle_case", "backoffice.assess_case"]
+
+# Model permissions per role. Steering group and editors get no case
+# permission at all: statistics and pages only.
 ROLE_PERMISSIONS = {
-    CASEWORKER: ["wagtailadmin.access_admin"],
-    BUSINESS_CONSULTANT: ["wagtailadmin.access_admin"],
-    COORDINATOR: ["wagtailadmin.access_admin", "backoffice.change_loanpolicy", "backoffice.view_municipality"],
+    CASEWORKER: ["wagtailadmin.access_admin", *_CASE_WORK, "backoffice.assign_case",
+                 "backoffice.decide_admission"],
+    BUSINESS_CONSULTANT: ["wagtailadmin.access_admin", *_CASE_WORK, "backoffice.manage_course"],
+    COORDINATOR: ["wagtailadmin.access_admin", "backoffice.change_loanpolicy", "backoffice.view_municipality",
+                  *_CASE_WORK, "backoffice.assign_case", "backoffice.decide_admission",
+                  "backoffice.manage_course", "backoffice.decide_loan", "backoffice.manage_loan",
+                  "backoffice.export_cases", "backoffice.read_audit_log", "backoffice.anonymise_case",
+                  "backoffice.change_decisiontemplate", "backoffice.view_decisiontemplate"],
     CONTENT_EDITOR: ["wagtailadmin.access_admin", "portal.change_sitesettings"],
     STEERING_GROUP: ["wagtailadmin.access_admin"],
 }

@@ -105,6 +105,20 @@ class Case(models.Model):
         verbose_name = _("case")
         verbose_name_plural = _("cases")
         ordering = ["-submitted_at", "-id"]
+        # What each role may do is given to its group (backoffice/roles.py);
+        # which cases is decided by backoffice/tenancy.py.
+        permissions = [
+            ("handle_case", _("Handle cases: notes, messages, requests for information, talks")),
+            ("assign_case", _("Assign cases to staff")),
+            ("assess_case", _("Assess applications")),
+            ("decide_admission", _("Decide on admission to the course")),
+            ("manage_course", _("Run cohorts, attendance and coaching")),
+            ("decide_loan", _("Decide on loans and allowance")),
+            ("manage_loan", _("Pay out loans and record repayments")),
+            ("export_cases", _("Export case lists")),
+            ("read_audit_log", _("Read the audit and access logs")),
+            ("anonymise_case", _("Anonymise closed cases")),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["municipality", "reference"], condition=~models.Q(reference=""),

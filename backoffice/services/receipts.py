@@ -86,6 +86,11 @@ def create_receipt(case):
     return document
 
 
+def find_receipt(case):
+    """The case's application receipt, or None while it is being made."""
+    return _existing_receipt(case)
+
+
 def _existing_receipt(case):
     return (Document.objects.filter(case=case, kind=Document.Kind.APPLICATION_RECEIPT)
             .order_by("uploaded_at", "id").first())

@@ -85,6 +85,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Staff pages (/admin/) need two-factor sign-in; citizens never reach them.
+    "backoffice.mfa.StaffMFAMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtailcache.cache.FetchFromCacheMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -207,6 +209,25 @@ if MITID_OIDC_CLIENT_ID:
         ]
     }
 
+# --- Two-factor sign-in (allauth.mfa): an authenticator app (TOTP) with
+# recovery codes. Staff are everyone who may open the Wagtail admin; with
+# STAFF_REQUIRE_MFA on (the default; dev turns it off for the demo) they must
+# set up an authenticator app and pass the code step before any /admin/ page
+# (backoffice/mfa.py). The admin's own login page sends to allauth's.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = env("MFA_TOTP_ISSUER", "")  # empty: "Mikrolån – <municipality>" of the site
+MFA_RECOVERY_CODE_COUNT = 10
+MFA_TRUST_ENABLED = False  # no "trust this browser": every staff sign-in asks for a code
+MFA_ADAPTER = "backoffice.mfa.MFAAdapter"
+MFA_FORMS = {
+    "authenticate": "backoffice.mfa.AuthenticateForm",
+    "reauthenticate": "backoffice.mfa.ReauthenticateForm",
+    "activate_totp": "backoffice.mfa.ActivateTOTPForm",
+}
+STAFF_REQUIRE_MFA = env_bool("STAFF_REQUIRE_MFA", True)
+WAGTAILADMIN_LOGIN_URL = "account_login"
+WAGTAIL_PASSWORD_RESET_ENABLED = False  # one password reset: allauth's
+
 # --- Internationalisation: Danish first, English second.
 LANGUAGE_CODE = "da"
 LANGUAGES = [("da", "Dansk"), ("en", "English")]
@@ -227,6 +248,23 @@ MEDIA_ROOT = BASE_DIR / "media"
 # Citizens' uploads never live under MEDIA_ROOT: they are served only through
 # views that check who may see them.
 PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", str(BASE_DIR / "private_media")))
+
+# --- Citizens' uploads (backoffice/uploads.py, upload_handlers.py, scanning.py)
+UPLOAD_ALLOWED_TYPES = env_list("UPLOAD_ALLOWED_TYPES", "pdf,docx,odt,xlsx,ods,jpg,png")
+UPLOAD_MAX_FILE_BYTES = int(env("UPLOAD_MAX_FILE_BYTES", str(20 * 1024 * 1024)))
+UPLOAD_MAX_APPLICATION_BYTES = int(env("UPLOAD_MAX_APPLICATION_BYTES", str(100 * 1024 * 1024)))
+UPLOAD_MAX_IMAGE_PIXELS = int(env("UPLOAD_MAX_IMAGE_PIXELS", "40000000"))
+# Office files are zip archives: refuse zip bombs from the central directory, never unpacking.
+UPLOAD_ZIP_MAX_ENTRIES = 1000
+UPLOAD_ZIP_MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
+UPLOAD_ZIP_MAX_RATIO = 100  # only applied above 1 MB uncompressed
+# Virus scan: ClamAV's clamd when CLAMD_HOST or CLAMD_SOCKET is set. With a scanner
+# configured, a file that cannot be scanned is refused (fail closed).
+CLAMD_HOST = env("CLAMD_HOST", "")
+CLAMD_PORT = int(env("CLAMD_PORT", "3310"))
+CLAMD_SOCKET = env("CLAMD_SOCKET", "")
+UPLOAD_SCAN_TIMEOUT = float(env("UPLOAD_SCAN_TIMEOUT", "30"))
+UPLOAD_SCANNER = env("UPLOAD_SCANNER", "")  # dotted path of a scanner class; empty: chosen from CLAMD_*
 
 AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME", "")
 AWS_PRIVATE_STORAGE_BUCKET_NAME = env("AWS_PRIVATE_STORAGE_BUCKET_NAME", "")
@@ -250,13 +288,29 @@ else:
     _public_media = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 
 if AWS_PRIVATE_STORAGE_BUCKET_NAME:
+    from boto3.s3.transfer import TransferConfig
+
+    # Objects are private because the bucket is: Block Public Access on and
+    # no bucket policy granting reads (README). No ACL is sent: a bucket with
+    # ACLs disabled (AWS's default, "bucket owner enforced") refuses uploads
+    # naming one, even "private"; without an ACL an object is owner-only.
+    # The app streams these files through its own views; a signed URL, if
+    # one is ever made, is never the public-media CDN's and lives 5 minutes.
     _private_media = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
             "bucket_name": AWS_PRIVATE_STORAGE_BUCKET_NAME,
-            "default_acl": "private",
+            "default_acl": None,
             "querystring_auth": True,
+            "querystring_expire": 300,
+            "custom_domain": None,
             "file_overwrite": False,
+            # One streamed PUT per file instead of boto3's default multipart
+            # upload, which reads 8 MB parts into memory, several at a time:
+            # measured +28 MB and growing per 19 MB upload, against +4 MB
+            # flat with this (bench/uploads.py).
+            "transfer_config": TransferConfig(
+                multipart_threshold=max(64 * 1024 * 1024, 2 * UPLOAD_MAX_FILE_BYTES)),
         },
     }
 else:
@@ -270,23 +324,6 @@ STORAGES = {
     "private": _private_media,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-
-# --- Citizens' uploads (backoffice/uploads.py, upload_handlers.py, scanning.py)
-UPLOAD_ALLOWED_TYPES = env_list("UPLOAD_ALLOWED_TYPES", "pdf,docx,odt,xlsx,ods,jpg,png")
-UPLOAD_MAX_FILE_BYTES = int(env("UPLOAD_MAX_FILE_BYTES", str(20 * 1024 * 1024)))
-UPLOAD_MAX_APPLICATION_BYTES = int(env("UPLOAD_MAX_APPLICATION_BYTES", str(100 * 1024 * 1024)))
-UPLOAD_MAX_IMAGE_PIXELS = int(env("UPLOAD_MAX_IMAGE_PIXELS", "40000000"))
-# Office files are zip archives: refuse zip bombs from the central directory, never unpacking.
-UPLOAD_ZIP_MAX_ENTRIES = 1000
-UPLOAD_ZIP_MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
-UPLOAD_ZIP_MAX_RATIO = 100  # only applied above 1 MB uncompressed
-# Virus scan: ClamAV's clamd when CLAMD_HOST or CLAMD_SOCKET is set. With a scanner
-# configured, a file that cannot be scanned is refused (fail closed).
-CLAMD_HOST = env("CLAMD_HOST", "")
-CLAMD_PORT = int(env("CLAMD_PORT", "3310"))
-CLAMD_SOCKET = env("CLAMD_SOCKET", "")
-UPLOAD_SCAN_TIMEOUT = float(env("UPLOAD_SCAN_TIMEOUT", "30"))
-UPLOAD_SCANNER = env("UPLOAD_SCANNER", "")  # dotted path of a scanner class; empty: chosen from CLAMD_*
 
 # --- E-mail
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")

@@ -10,3 +10,4 @@ EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBac
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 # Whole-page caching hides template and translation changes while developing.
 WAGTAIL_CACHE = env_bool("PAGE_CACHE", False)
+STAFF_REQUIRE_MFA = env_bool("STAFF_REQUIRE_MFA", False)  # demo: staff sign in with a password only

@@ -25,3 +25,4 @@ if env("TEST_PAGE_CACHE") is None:
 # Never point the suite at a developer's real clamd; scanner tests bring their own.
 CLAMD_HOST = CLAMD_SOCKET = ""
 UPLOAD_SCANNER = ""
+STAFF_REQUIRE_MFA = False  # tests that check two-factor turn it on: tests/staff_login.py
