@@ -115,3 +115,31 @@ class DeclarationsForm(forms.Form):
         label=_("I have read how my information is used, and the case may use it to assess my application."),
         error_messages={"required": _("Tick the box to confirm that you have read how we use your information.")},
     )
+
+
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class DocumentsForm(forms.Form):
+    """The documents step. Only renders the file inputs: each file is checked
+    and stored by ``applications.add_draft_document``, one at a time, so one
+    refused file never costs the citizen the others."""
+
+    business_plan = forms.FileField(
+        label=_("Business plan"), required=False,
+        help_text=_("Your plan for the business: the idea, customers, prices and how you will sell."))
+    budget = forms.FileField(
+        label=_("Budget"), required=False,
+        help_text=_("What you expect to earn and spend the first year. A spreadsheet or a PDF."))
+    cv = forms.FileField(label=_("CV"), required=False,
+                         help_text=_("Optional. Your jobs, education and courses."))
+    other = forms.FileField(
+        label=_("Other documents"), required=False, widget=MultipleFileInput,
+        help_text=_("Optional. For example offers from suppliers or letters from customers. "
+                    "You can choose several files."))
+
+    def __init__(self, *args, accept="", **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs["accept"] = accept

@@ -95,3 +95,16 @@ def search_pages(site, query):
 
 def site_for_request(request):
     return Site.find_for_request(request)
+
+
+def municipality_or_404(request):
+    """The municipality whose site is being visited; applications and cases
+    belong to it. A site without one (e.g. a bare Wagtail site) takes none."""
+    from django.http import Http404
+
+    from backoffice.models import Municipality
+
+    municipality = Municipality.for_site(site_for_request(request))
+    if municipality is None:
+        raise Http404("This site belongs to no municipality")
+    return municipality

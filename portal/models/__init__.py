@@ -1,5 +1,5 @@
 from .eligibility import EligibilityCheckPage
-from .applications import ApplicationDraft
+from .applications import ApplicationDraft, DraftDocument
 from .images import SiteImage, SiteRendition
 from .pages import (
     AccessibilityStatementPage,
@@ -19,7 +19,7 @@ from .pages import (
 from .settings import SiteSettings
 
 __all__ = [
-    "ApplicationDraft",
+    "ApplicationDraft", "DraftDocument",
     "AccessibilityStatementPage", "ContactPage", "EligibilityCheckPage", "EventIndexPage", "EventPage",
     "FaqPage", "HomePage", "NewsIndexPage", "NewsPage", "PrivacyPage", "ProgrammePage", "SiteImage",
     "SiteRendition", "SiteSettings", "StandardPage", "StoryIndexPage", "StoryPage",

@@ -5,6 +5,7 @@ portal.eligibility.assess and answered on the same page; there is no session,
 cookie or database write, and a page with answers is kept out of every cache."""
 
 from django.db import models
+from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -32,7 +33,7 @@ class EligibilityCheckPage(PortalPage):
     apply_page = models.ForeignKey(
         "wagtailcore.Page", verbose_name=_("apply button goes to"), null=True, blank=True,
         on_delete=models.SET_NULL, related_name="+",
-        help_text=_("Leave empty until the online application is open: the button then goes to the contact page."),
+        help_text=_("Leave empty to send citizens to the online application."),
     )
     contact_page = models.ForeignKey(
         "wagtailcore.Page", verbose_name=_("contact page"), null=True, blank=True,
@@ -117,10 +118,8 @@ class EligibilityCheckPage(PortalPage):
         if outcome.kind is Kind.CAN_APPLY:
             heading, text = gettext("You can apply"), self.can_apply_text
             apply = self.apply_page and self.apply_page.localized
-            if apply is not None and apply.live:
-                links = [{"url": apply.get_url(request=request), "label": gettext("Apply now")}, contact_link]
-            else:
-                links = [contact and {"url": contact_link["url"], "label": gettext("Contact us to apply")}]
+            url = apply.get_url(request=request) if apply is not None and apply.live else reverse("application_start")
+            links = [{"url": url, "label": gettext("Apply now")}, contact_link]
         elif outcome.kind is Kind.TALK_FIRST:
             heading, text = gettext("Talk to your caseworker first"), self.talk_first_text
             links = [contact_link]

@@ -107,6 +107,12 @@ def test_account_mail_is_sent_as_a_background_task(client, demo, settings):
     assert result.kwargs["to"] == ["ko@example.dk"]
 
 
-def test_english_sign_in_returns_to_the_english_home_page(client, demo):
+def test_english_sign_in_takes_a_citizen_to_my_page_in_english(client, demo):
     response = client.post("/en/accounts/login/", {"login": "borger@nordby.example", "password": "mikrolaan-demo"})
-    assert response.status_code == 302 and response["Location"] == "/en/"
+    assert response.status_code == 302 and response["Location"] == "/en/my-page/"
+
+
+def test_sign_in_with_a_next_address_goes_there(client, demo):
+    response = client.post("/accounts/login/?next=/apply/", {"login": "borger@nordby.example",
+                                                              "password": "mikrolaan-demo"})
+    assert response.status_code == 302 and response["Location"] == "/apply/"

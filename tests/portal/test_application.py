@@ -10,32 +10,7 @@ from portal.application_forms import AboutYouForm, DeclarationsForm, MoneyForm
 from portal.applications import STEPS, IncompleteApplication, first_incomplete_step, submit_draft
 from portal.models import ApplicationDraft
 
-ABOUT_YOU = {
-    "full_name": "Amina Hansen", "cpr_number": "0101901234", "address": "Torvet 2", "postcode": "9000",
-    "city": "Nordby", "phone": "12345678", "email": "amina@example.dk", "target_group": "jobready_cash_benefit",
-}
-IDEA = {"business_idea": "Systue med reparationer", "industry": "Skrædder", "customers": "Renserier",
-        "experience": "Syet i 10 år", "motivation": "Være min egen chef"}
-MONEY = {"startup_costs_dkk": "45000", "own_funding_dkk": "5000", "requested_amount_dkk": "40000",
-         "expected_monthly_income_dkk": "18000"}
-DECLARATIONS = {"truthful": "on", "consent": "on"}
-
-
-@pytest.fixture
-def citizen(demo):
-    return get_user_model().objects.get(email="borger@nordby.example")
-
-
-@pytest.fixture
-def draft(citizen, nordby):
-    return ApplicationDraft.objects.create(citizen=citizen, municipality=nordby)
-
-
-def _fill(draft, *steps):
-    for step, data in zip(STEPS, steps):
-        form = step.form(draft, data=data)
-        assert form.is_valid(), form.errors
-        draft.save_step(step.slug, form.cleaned_data)
+from .applying import ABOUT_YOU, MONEY, add_documents, fill
 
 
 def test_about_you_normalises_cpr_and_phone(demo):
@@ -84,7 +59,7 @@ def test_declarations_must_both_be_ticked():
 
 
 def test_each_step_keeps_the_answers_of_the_others(draft):
-    _fill(draft, ABOUT_YOU, IDEA)
+    fill(draft, "about-you", "idea")
     draft.refresh_from_db()
     assert draft.answers["full_name"] == "Amina Hansen" and draft.answers["industry"] == "Skrædder"
     assert draft.last_step == "idea"
@@ -94,23 +69,35 @@ def test_each_step_keeps_the_answers_of_the_others(draft):
 
 
 def test_draft_str_never_shows_answers(draft):
-    _fill(draft, ABOUT_YOU)
+    fill(draft, "about-you")
     assert "0101" not in str(draft) and "Amina" not in str(draft)
 
 
 def test_incomplete_draft_cannot_be_submitted(draft, citizen):
-    _fill(draft, ABOUT_YOU, IDEA)
+    fill(draft, "about-you", "idea")
     with pytest.raises(IncompleteApplication) as error:
         submit_draft(draft.pk, citizen)
     assert error.value.step.slug == "money"
     assert not Case.objects.filter(submission_key=draft.pk).exists()
 
 
+def test_business_plan_and_budget_are_required(draft, citizen):
+    fill(draft)
+    with pytest.raises(IncompleteApplication) as error:
+        submit_draft(draft.pk, citizen)
+    assert error.value.step.slug == "documents"
+
+
 def test_submitting_twice_gives_one_case_with_the_answers(draft, citizen, nordby):
-    _fill(draft, ABOUT_YOU, IDEA, MONEY, DECLARATIONS)
-    first = submit_draft(draft.pk, citizen)
-    second = submit_draft(draft.pk, citizen)
+    fill(draft)
+    add_documents(draft)
+    first, created = submit_draft(draft.pk, citizen)
+    second, created_again = submit_draft(draft.pk, citizen)
+    assert created and not created_again
     assert first.pk == second.pk
+    # The case takes over the stored files, without copying them.
+    stored = sorted(draft.documents.values_list("kind", "file"))
+    assert sorted(first.documents.values_list("kind", "file")) == stored
     assert Case.objects.filter(submission_key=draft.pk).count() == 1
     assert first.municipality == nordby and first.target_group.code == "jobready_cash_benefit"
     assert first.application.cpr_number == "010190-1234"
@@ -121,7 +108,8 @@ def test_submitting_twice_gives_one_case_with_the_answers(draft, citizen, nordby
 
 
 def test_another_citizen_cannot_submit_the_draft(draft):
-    _fill(draft, ABOUT_YOU, IDEA, MONEY, DECLARATIONS)
+    fill(draft)
+    add_documents(draft)
     other = get_user_model().objects.get(email="borger@sydby.example")
     with pytest.raises(ApplicationDraft.DoesNotExist):
         submit_draft(draft.pk, other)

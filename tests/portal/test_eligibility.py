@@ -168,8 +168,8 @@ CONTACT = {"da": ("/kontakt/", "Kontakt os"), "en": ("/en/contact/", "Contact us
 
 
 @pytest.mark.parametrize(("answers", "heading", "links"), [
-    ({}, "Du kan søge", [("/kontakt/", "Kontakt os for at søge")]),
-    ({"group": "rehabilitation"}, "Du kan søge", [("/kontakt/", "Kontakt os for at søge")]),
+    ({}, "Du kan søge", [("/apply/", "Søg nu"), CONTACT["da"]]),
+    ({"group": "rehabilitation"}, "Du kan søge", [("/apply/", "Søg nu"), CONTACT["da"]]),
     ({"group": "education_ready_education_benefit"}, "Tal med din sagsbehandler først", [CONTACT["da"]]),
     ({"group": "none"}, "Tal med din sagsbehandler først", [CONTACT["da"]]),
     ({"idea": "no"}, "Tal med din sagsbehandler først", [CONTACT["da"]]),
@@ -205,7 +205,7 @@ def test_editor_texts_follow_the_outcome(client, check_page):
     assert soup.select_one(".eligibility-result__text").get_text(strip=True) == "Ring til din sagsbehandler."
 
 
-def test_apply_button_goes_to_the_apply_page_once_chosen(client, check_page):
+def test_apply_button_goes_to_another_page_when_the_editor_chooses_one(client, check_page):
     programme = ProgrammePage.objects.get(locale=check_page.locale, path__startswith=check_page.path[:8])
     check_page.apply_page = programme
     check_page.save_revision().publish()

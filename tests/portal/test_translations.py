@@ -54,12 +54,15 @@ def test_every_danish_entry_is_translated_and_not_fuzzy(path):
 def test_placeholders_and_markup_survive_translation(path):
     problems = []
     for entry in _entries(path):
-        source = entry.msgid + (entry.msgid_plural or "")
-        wanted_placeholders = set(PLACEHOLDER.findall(source))
         wanted_tags = sorted(HTML_TAG.findall(entry.msgid))
-        translations = list(entry.msgstr_plural.values()) if entry.msgid_plural else [entry.msgstr]
-        for text in translations:
-            if set(PLACEHOLDER.findall(text)) != wanted_placeholders:
+        if entry.msgid_plural:
+            # A singular may leave the count out ("one new message"), as in English.
+            sources = [entry.msgid] + [entry.msgid_plural] * (len(entry.msgstr_plural) - 1)
+            translations = [entry.msgstr_plural[i] for i in sorted(entry.msgstr_plural)]
+        else:
+            sources, translations = [entry.msgid], [entry.msgstr]
+        for source, text in zip(sources, translations):
+            if set(PLACEHOLDER.findall(text)) != set(PLACEHOLDER.findall(source)):
                 problems.append(f"placeholders differ: {_ids(entry)} -> {text!r}")
             if sorted(HTML_TAG.findall(text)) != wanted_tags:
                 problems.append(f"HTML tags differ: {_ids(entry)} -> {text!r}")

@@ -29,3 +29,17 @@
   var target = document.querySelector("[data-focus-on-load]");
   if (target) target.focus();
 })();
+
+// A form that must be sent once (the application): after the first click the
+// button says "Sending…" and ignores further clicks. The server is idempotent
+// anyway; this only spares the citizen the doubt.
+(function () {
+  document.querySelectorAll("form[data-submit-once]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (form.dataset.sent) { event.preventDefault(); return; }
+      form.dataset.sent = "1";
+      var button = form.querySelector("button[type=submit][data-sending-label]");
+      if (button) { button.setAttribute("aria-disabled", "true"); button.textContent = button.dataset.sendingLabel; }
+    });
+  });
+})();
