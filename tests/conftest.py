@@ -2,7 +2,19 @@
 installation shows, so the tests exercise exactly that."""
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
+from wagtail.models import Collection, Locale, Page
+
+
+def wagtail_root_page():
+    """Wagtail's root page. A transactional test empties the database after
+    itself, rows made by migrations included: then make again the locale,
+    root page and root collection that Wagtail's migrations made."""
+    Locale.objects.get_or_create(language_code=settings.LANGUAGE_CODE)
+    if Collection.get_first_root_node() is None:
+        Collection.add_root(name="Root")
+    return Page.get_first_root_node() or Page.add_root(instance=Page(title="Root", slug="root"))
 
 
 @pytest.fixture(scope="session")
@@ -18,6 +30,7 @@ def demo(db):
     from backoffice.models import Municipality
 
     if not Municipality.objects.exists():
+        wagtail_root_page()
         call_command("seed_demo", quiet=True)
     return {m.slug: m for m in Municipality.objects.select_related("site", "loan_policy")}
 

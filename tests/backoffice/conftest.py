@@ -2,22 +2,13 @@ import itertools
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.conf import settings
-from wagtail.models import Locale, Page, Site
+from wagtail.models import Site
 
 from backoffice.models import Case, Municipality
 
+from ..conftest import wagtail_root_page
+
 _seq = itertools.count(1)
-
-
-def _root_page():
-    """Wagtail's root page; a transactional test before this one may have
-    emptied the database, migration-made rows included."""
-    root = Page.get_first_root_node()
-    if root is None:
-        Locale.objects.get_or_create(language_code=settings.LANGUAGE_CODE)
-        root = Page.add_root(instance=Page(title="Root", slug="root"))
-    return root
 
 
 @pytest.fixture
@@ -25,7 +16,7 @@ def make_municipality(db):
     def make(name=None):
         n = next(_seq)
         site = Site.objects.create(
-            hostname=f"m{n}.test", port=80, root_page=_root_page(), site_name=name or f"M{n}"
+            hostname=f"m{n}.test", port=80, root_page=wagtail_root_page(), site_name=name or f"M{n}"
         )
         return Municipality.objects.create(name=name or f"Municipality {n}", slug=f"m{n}", site=site)
 

@@ -78,6 +78,9 @@ def s3_endpoint():
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
+    # moto keeps its buckets in this process, not per server: pytest may set
+    # this fixture up again (its tests reordered around transactional ones).
+    urllib.request.urlopen(urllib.request.Request(f"http://{host}:{port}/moto-api/reset", method="POST"))
     s3 = S3(f"http://{host}:{port}", boto3.client(
         "s3", endpoint_url=f"http://{host}:{port}", region_name=REGION,
         aws_access_key_id=KEY_ID, aws_secret_access_key=SECRET,
