@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from backoffice.models import Case
+from portal.management.commands.seed_demo import DEFAULT_DEMO_PASSWORD as DEMO_PASSWORD
 from portal.models import ApplicationDraft
 
 from ..files import pdf_bytes, xlsx_bytes
@@ -18,6 +19,7 @@ from .test_accounts import PASSWORD, _click_and_check, _confirm, _confirmation_p
 pytestmark = pytest.mark.browser
 
 EMAIL = "ansoeger@example.com"
+
 
 
 def _continue(page):
@@ -80,8 +82,11 @@ def test_citizen_applies_online_from_sign_up_to_receipt(page, tmp_path):
     budget.write_bytes(xlsx_bytes())
     page.locator("input[name='business_plan']").set_input_files(str(plan))
     page.locator("input[name='budget']").set_input_files(str(budget))
-    _click_and_check(page, page.get_by_role("button", name="Upload de valgte filer"))
+    # Sent in the background with a progress bar; the answer replaces the page.
+    page.get_by_role("button", name="Upload de valgte filer").click()
     expect(page.locator(".file-list")).to_contain_text(["Forretningsplan.pdf", "Budget 2027.xlsx"])
+    expect(page.get_by_text("2 filer er uploadet.")).to_have_count(1)
+    assert_accessible(page)
     screenshot(page, "application-documents")
 
     # Stop here, log out, and come back later.
@@ -124,3 +129,53 @@ def test_citizen_applies_online_from_sign_up_to_receipt(page, tmp_path):
     expect(page.locator("main")).to_contain_text(case.reference)
     screenshot(page, "my-page-case")
     assert Case.objects.filter(citizen__email=EMAIL).count() == 1
+
+
+def test_a_large_upload_shows_its_progress_and_a_refused_file_keeps_the_rest(page, tmp_path, citizen_draft):
+    """On a slow line (Chromium's upload throttled to 1 MB/s) the citizen sees
+    how far a 3 MB business plan has come; the page that answers is the
+    server's, with the refused file explained and the accepted one listed."""
+    _log_in_as(page, "borger@nordby.example")
+    visit(page, f"/apply/{citizen_draft.pk}/documents/")
+    plan, budget = tmp_path / "plan.pdf", tmp_path / "budget.pages"
+    plan.write_bytes(pdf_bytes(b"%" + b"x" * (3 * 1024 * 1024) + b"\n"))
+    budget.write_bytes(b"PK\x03\x04 not really a spreadsheet")
+    page.locator("input[name='business_plan']").set_input_files(str(plan))
+    page.locator("input[name='budget']").set_input_files(str(budget))
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send("Network.emulateNetworkConditions", {
+        "offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": 1024 * 1024})
+
+    page.get_by_role("button", name="Upload de valgte filer").click()
+    status = page.locator("[data-upload-status]")
+    expect(status).to_be_visible()
+    expect(status).to_contain_text(re.compile(r"Dine filer sendes: \d+\s%\s?af 3 MB"))
+    expect(status.locator("progress")).to_have_attribute("value", re.compile(r"^[1-9]"), timeout=10_000)
+    screenshot(page, "application-upload-progress")
+    assert_accessible(page)
+
+    expect(page.locator(".error-summary")).to_be_visible(timeout=20_000)
+    expect(page.locator(".error-summary")).to_contain_text("budget.pages")
+    expect(page.locator(".file-list")).to_contain_text("plan.pdf")
+    expect(page.locator("[data-upload-status]")).to_be_hidden()
+    assert_accessible(page)
+    screenshot(page, "application-upload-refused")
+    assert list(citizen_draft.documents.values_list("original_name", flat=True)) == ["plan.pdf"]
+
+
+@pytest.fixture
+def citizen_draft(demo_site):
+    from django.contrib.auth import get_user_model
+
+    from backoffice.models import Municipality
+
+    citizen = get_user_model().objects.get(email="borger@nordby.example")
+    return ApplicationDraft.objects.create(citizen=citizen, municipality=Municipality.objects.get(slug="nordby"))
+
+
+def _log_in_as(page, email):
+    visit(page, "/accounts/login/")
+    page.get_by_label("E-mail", exact=True).fill(email)
+    page.get_by_label("Adgangskode", exact=True).fill(DEMO_PASSWORD)
+    _click_and_check(page, _submit(page, "/accounts/login/"))

@@ -134,6 +134,13 @@ def test_upload_a_business_plan_and_a_budget(client_, draft):
     assert "Min plan" not in stored and stored.startswith("drafts/")
 
 
+def test_the_upload_confirmation_is_shown_once(client_, draft):
+    response = client_.post(step_url(draft, "documents"), {
+        "business_plan": SimpleUploadedFile("plan.pdf", pdf_bytes()), "action": "upload",
+    }, follow=True)
+    assert page(response).count("1 fil er uploadet.") == 1
+
+
 def test_a_refused_file_is_explained_and_the_other_files_are_kept(client_, draft):
     response = client_.post(step_url(draft, "documents"), {
         "business_plan": SimpleUploadedFile("plan.pdf", b"MZ\x90\x00" + b"\x00" * 200),  # an .exe renamed
