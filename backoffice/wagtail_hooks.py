@@ -1,6 +1,7 @@
+from django.urls import include, path
 from wagtail import hooks
 
-from .viewsets import loan_policy_viewset
+from .views.loan_policy import loan_policy_viewset
 
 
 @hooks.register("register_admin_viewset")
@@ -31,3 +32,8 @@ def register_citizen_log_actions(actions):
     actions.register_action(citizen.CITIZEN_MESSAGE_ACTION, _("Send message"), _("Message from the citizen"))
     actions.register_action(citizen.CITIZEN_DOCUMENT_ACTION, _("Add document"),
                             _("Document added by the citizen"))
+
+
+@hooks.register("register_admin_urls")
+def register_backoffice_urls():
+    return [path("casework/", include("backoffice.admin_urls", namespace="backoffice"))]

@@ -2,8 +2,8 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
 
-from .models import LoanPolicy
-from .tenancy import visible_municipalities
+from ..models import LoanPolicy
+from ..tenancy import visible_municipalities
 
 
 def _policies_for(user):
