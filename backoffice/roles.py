@@ -31,7 +31,8 @@ ROLE_PERMISSIONS = {
                   *_CASE_WORK, "backoffice.assign_case", "backoffice.decide_admission",
                   "backoffice.manage_course", "backoffice.decide_loan", "backoffice.manage_loan",
                   "backoffice.export_cases", "backoffice.read_audit_log", "backoffice.anonymise_case",
-                  "backoffice.change_decisiontemplate", "backoffice.view_decisiontemplate"],
+                  "backoffice.change_decisiontemplate", "backoffice.view_decisiontemplate",
+                  "backoffice.change_retentionpolicy", "backoffice.view_retentionpolicy"],
     CONTENT_EDITOR: ["wagtailadmin.access_admin", "portal.change_sitesettings"],
     STEERING_GROUP: ["wagtailadmin.access_admin"],
 }

@@ -13,7 +13,8 @@ from .business import Business, BusinessAccount
 from .loans import Allowance, AllowancePayment, Disbursement, LedgerEntry, Loan, RepaymentInstalment
 from .followup import FollowUp, SelfReport
 from .outcomes import Outcome
-from .evaluation import BreakEvenParameters, BudgetLine, RetentionPolicy, YearlyTarget
+from .evaluation import BreakEvenParameters, BudgetLine, YearlyTarget
+from .retention import RetentionPolicy
 
 __all__ = [
     "LoanPolicy", "Municipality", "StaffMembership", "TargetGroup",

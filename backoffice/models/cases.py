@@ -136,6 +136,8 @@ class Case(models.Model):
         ]
         indexes = [
             models.Index(fields=["municipality", "status", "-submitted_at"], name="case_queue_idx"),
+            # The queue's default order: newest first, read in index order and stopped after a page.
+            models.Index(fields=["municipality", "-submitted_at", "-id"], name="case_queue_order_idx"),
             models.Index(fields=["municipality", "assigned_to", "status"], name="case_assignee_idx"),
             models.Index(fields=["reference"], name="case_reference_idx"),
             models.Index(fields=["municipality", "target_group"], name="case_target_group_idx"),
@@ -197,6 +199,8 @@ class CaseApplication(models.Model):
         verbose_name = _("application")
         verbose_name_plural = _("applications")
         ordering = ["-submitted_at"]
+        # "Find by CPR number" is an exact match on the stored form "DDMMYY-SSSS".
+        indexes = [models.Index(fields=["cpr_number"], name="application_cpr_idx")]
 
     def __str__(self):
         return str(_("Application for %(case)s") % {"case": self.case})

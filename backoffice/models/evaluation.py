@@ -1,4 +1,5 @@
-"""Per-municipality parameters for retention, targets and the evaluation."""
+"""Per-municipality parameters for targets and the evaluation (retention:
+``models.retention``)."""
 
 from decimal import Decimal
 
@@ -6,32 +7,6 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .municipality import Municipality
-
-
-class RetentionPolicy(models.Model):
-    """How long personal data is kept before deletion or anonymisation."""
-
-    municipality = models.OneToOneField(
-        Municipality, on_delete=models.CASCADE, related_name="retention_policy",
-        verbose_name=_("municipality"),
-    )
-    draft_retention_days = models.PositiveSmallIntegerField(
-        _("delete unsent drafts after (days)"), default=90
-    )
-    anonymise_rejected_after_years = models.PositiveSmallIntegerField(
-        _("anonymise rejected and withdrawn cases after (years)"), default=5
-    )
-    # Bookkeeping rules keep loan records five years after the loan ends.
-    anonymise_closed_after_years = models.PositiveSmallIntegerField(
-        _("anonymise closed loan cases after (years)"), default=5
-    )
-
-    class Meta:
-        verbose_name = _("retention policy")
-        verbose_name_plural = _("retention policies")
-
-    def __str__(self):
-        return str(_("Retention policy for %(municipality)s") % {"municipality": self.municipality})
 
 
 class YearlyTarget(models.Model):

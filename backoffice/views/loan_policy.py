@@ -15,11 +15,31 @@ class LoanPolicyIndexView(generic.IndexView):
         return _policies_for(self.request.user)
 
 
-class LoanPolicyEditView(generic.EditView):
+class _Scoped:
     # Another municipality's policy is a 404, not a 403: staff learn nothing
-    # about data outside their municipality.
+    # about data outside their municipality. Every view that takes a policy id
+    # (edit, delete, history, usage) looks it up among the user's own.
     def get_queryset(self):
         return _policies_for(self.request.user)
+
+    def get_base_object_queryset(self):
+        return _policies_for(self.request.user)
+
+
+class LoanPolicyEditView(_Scoped, generic.EditView):
+    pass
+
+
+class LoanPolicyDeleteView(_Scoped, generic.DeleteView):
+    pass
+
+
+class LoanPolicyHistoryView(_Scoped, generic.HistoryView):
+    pass
+
+
+class LoanPolicyUsageView(_Scoped, generic.UsageView):
+    pass
 
 
 class LoanPolicyViewSet(ModelViewSet):
@@ -33,6 +53,9 @@ class LoanPolicyViewSet(ModelViewSet):
     menu_order = 800
     index_view_class = LoanPolicyIndexView
     edit_view_class = LoanPolicyEditView
+    delete_view_class = LoanPolicyDeleteView
+    history_view_class = LoanPolicyHistoryView
+    usage_view_class = LoanPolicyUsageView
     form_fields = ["min_amount", "max_amount", "annual_interest_rate", "grace_months",
                    "repayment_months", "allowance_months"]
     list_display = ["municipality", "min_amount", "max_amount", "annual_interest_rate"]

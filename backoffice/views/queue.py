@@ -12,7 +12,7 @@ import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -98,7 +98,7 @@ def _assignee_name(case):
 
 
 class CaseIndexView(generic.IndexView):
-    """The queue. Search: a reference ("NOR-2026-00042") or part of a name.
+    """The queue. Search: a reference ("NOR-2026-00042"), its start, or part of a name.
     A CPR number is never searched here (it would land in the address bar
     and server logs): "Find by CPR number" posts it instead."""
 
@@ -157,7 +157,9 @@ class CaseIndexView(generic.IndexView):
             return queryset.none()
         if REFERENCE_SEARCH.match(query):
             return queryset.filter(reference__iexact=query)
-        return queryset.filter(Q(application__full_name__icontains=query) | Q(reference__istartswith=query))
+        if any(char.isdigit() for char in query):  # part of a reference ("NOR-2026")
+            return queryset.filter(reference__istartswith=query)
+        return queryset.filter(application__full_name__icontains=query)
 
     def get_context_data(self, *args, **kwargs):
         context = super().get_context_data(*args, **kwargs)

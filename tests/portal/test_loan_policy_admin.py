@@ -22,9 +22,10 @@ def test_coordinator_edits_own_policy_and_the_site_shows_it(client, nordby):
     assert "40.000 kr." in client.get("/", HTTP_HOST="127.0.0.1:8000").content.decode()
 
 
-def test_coordinator_cannot_open_the_other_municipalitys_policy(client, sydby):
+@pytest.mark.parametrize("view", ["edit", "delete", "history", "usage"])
+def test_coordinator_cannot_open_the_other_municipalitys_policy(client, sydby, view):
     _login(client, "koordinator@nordby.example")
-    assert client.get(f"/admin/loan_policy/edit/{sydby.loan_policy.pk}/").status_code == 404
+    assert client.get(f"/admin/loan_policy/{view}/{sydby.loan_policy.pk}/").status_code == 404
 
 
 def test_minimum_above_maximum_is_refused_with_a_message(client, nordby):

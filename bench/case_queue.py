@@ -1,7 +1,7 @@
 """The staff case queue with 100,000 cases (issue 4, "Measure and report").
 
-    .venv/bin/python bench/queue.py                 # 100,000 cases, 60 requests per page
-    .venv/bin/python bench/queue.py --count 20000 --requests 30
+    .venv/bin/python bench/case_queue.py                 # 100,000 cases, 60 requests per page
+    .venv/bin/python bench/case_queue.py --count 20000 --requests 30
 
 On PostgreSQL (``BENCH_QUEUE_DATABASE_URL``, default a database of its own,
 ``microloans_bench_queue``, recreated unless ``--reuse``): migrate, the demo
