@@ -135,7 +135,7 @@ def add_note(request, pk):
         return case_detail(request, pk, {"note_form": form}, status=400)
     return _run(request, case, lambda: casework.add_journal_note(
         case, request.user, form.cleaned_data["body"], noted_at=form.cleaned_data["noted_at"]),
-        _("The note has been added to the case."), "notes")
+        _("The note has been added to the case."), "notes-section")
 
 
 @require_POST
@@ -147,7 +147,7 @@ def request_information(request, pk):
     return _run(request, case, lambda: casework.request_information(
         case, request.user, form.cleaned_data["question"], form.cleaned_data["due_on"],
         expected_version=form.cleaned_data["version"]),
-        _("The question has been sent. The citizen sees it on My page and gets an e-mail."), "requests")
+        _("The question has been sent. The citizen sees it on My page and gets an e-mail."), "requests-section")
 
 
 @require_POST
@@ -157,7 +157,7 @@ def send_message(request, pk):
     if not form.is_valid():
         return case_detail(request, pk, {"message_form": form}, status=400)
     return _run(request, case, lambda: casework.send_staff_message(case, request.user, form.cleaned_data["body"]),
-                _("The message has been sent."), "messages")
+                _("The message has been sent."), "messages-section")
 
 
 @require_POST
