@@ -60,7 +60,8 @@ class InformationRequestForm(CaseVersionForm):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Write it plainly; the citizen reads it on My page and answers there."),
     )
-    due_on = forms.DateField(label=_("Answer by"), widget=forms.DateInput(attrs={"type": "date"}))
+    due_on = forms.DateField(label=_("Answer by"),
+                             widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

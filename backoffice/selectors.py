@@ -71,8 +71,8 @@ CITIZEN_STATUSES = {
     S.CONSULTATION: CitizenStatus(
         _("You can comment before we decide"),
         _(
-            "Before we decide, you can comment on the information we will decide on. Read our letter, and "
-            "write to us in the messages below before the deadline."
+            "Before we decide, you can comment on the information we will decide on. Read the draft of "
+            "our decision, and send us your comments from this page before the deadline."
         ),
         "action",
     ),
@@ -116,8 +116,8 @@ CITIZEN_STATUSES = {
     S.LOAN_CONSULTATION: CitizenStatus(
         _("You can comment before we decide on the loan"),
         _(
-            "Before we decide on the loan, you can comment on the information we will decide on. Read our "
-            "letter, and write to us in the messages below before the deadline."
+            "Before we decide on the loan, you can comment on the information we will decide on. Read the "
+            "draft of our decision, and send us your comments from this page before the deadline."
         ),
         "action",
     ),

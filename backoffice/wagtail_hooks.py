@@ -34,6 +34,123 @@ def register_citizen_log_actions(actions):
                             _("Document added by the citizen"))
 
 
+@hooks.register("register_admin_viewset")
+def register_case_viewset():
+    from .views.queue import case_viewset
+
+    return case_viewset
+
+
+@hooks.register("register_log_actions")
+def register_casework_log_actions(actions):
+    from django.utils.translation import gettext_lazy as _
+
+    from .services import casework
+
+    actions.register_action(casework.ASSIGNED_ACTION, _("Assign case"), _("Case assigned"))
+    actions.register_action(casework.NOTE_ADDED_ACTION, _("Add journal note"), _("Journal note added"))
+    actions.register_action(casework.INFORMATION_REQUESTED_ACTION, _("Ask the citizen for information"),
+                            _("Information requested from the citizen"))
+    actions.register_action(casework.STAFF_MESSAGE_ACTION, _("Write to the citizen"),
+                            _("Message to the citizen"))
+
+
+@hooks.register("register_admin_menu_item")
+def register_audit_menu_item():
+    from django.urls import reverse
+    from django.utils.translation import gettext_lazy as _
+    from wagtail.admin.menu import MenuItem
+
+    class AuditMenuItem(MenuItem):
+        def is_shown(self, request):
+            return request.user.has_perm("backoffice.read_audit_log")
+
+    return AuditMenuItem(_("Audit log"), reverse("backoffice:audit_staff"), icon_name="history", order=900)
+
+
+@hooks.register("insert_global_admin_css")
+def backoffice_admin_css():
+    from django.templatetags.static import static
+    from django.utils.html import format_html
+
+    return format_html('<link rel="stylesheet" href="{}">', static("backoffice/css/admin.css"))
+
+
 @hooks.register("register_admin_urls")
 def register_backoffice_urls():
     return [path("casework/", include("backoffice.admin_urls", namespace="backoffice"))]
+
+
+@hooks.register("register_log_actions")
+def register_talk_and_assessment_log_actions(actions):
+    from django.utils.translation import gettext_lazy as _
+
+    from .services import assessments, talks
+
+    actions.register_action(talks.TALK_BOOKED_ACTION, _("Book talk"), _("Talk booked"))
+    actions.register_action(talks.TALK_RESCHEDULED_ACTION, _("Change talk"), _("Talk changed"))
+    actions.register_action(talks.TALK_CANCELLED_ACTION, _("Cancel talk"), _("Talk cancelled"))
+    actions.register_action(talks.TALK_OUTCOME_ACTION, _("Write outcome of talk"), _("Outcome of talk written"))
+    actions.register_action(assessments.ASSESSMENT_SAVED_ACTION, _("Save assessment draft"),
+                            _("Assessment draft saved"))
+    actions.register_action(assessments.ASSESSMENT_SUBMITTED_ACTION, _("Submit assessment"),
+                            _("Assessment submitted"))
+    actions.register_action(assessments.ASSESSMENT_REOPENED_ACTION, _("Reopen assessment"),
+                            _("Assessment reopened"))
+
+
+@hooks.register("register_admin_viewset")
+def register_decision_template_viewset():
+    from .views.decision_templates import decision_template_viewset
+
+    return decision_template_viewset
+
+
+@hooks.register("register_log_actions")
+def register_decision_log_actions(actions):
+    from django.utils.translation import gettext_lazy as _
+
+    from .services import decisions
+
+    actions.register_action(decisions.DRAFTED_ACTION, _("Draft decision"), _("Decision drafted"))
+    actions.register_action(decisions.UPDATED_ACTION, _("Edit draft decision"), _("Draft decision edited"))
+    actions.register_action(decisions.DISCARDED_ACTION, _("Delete draft decision"), _("Draft decision deleted"))
+    actions.register_action(decisions.CONSULTATION_SENT_ACTION, _("Send draft decision for consultation"),
+                            _("Draft decision sent to the citizen for comments"))
+    actions.register_action(decisions.CONSULTATION_REPLIED_ACTION, _("Comment on draft decision"),
+                            _("Citizen commented on the draft decision"))
+    actions.register_action(decisions.DECIDED_ACTION, _("Make decision"), _("Decision made"))
+
+
+# --- Dashboard panels and retention (issue 4, items 9 and 10) ---------------------------------------
+
+
+@hooks.register("construct_homepage_panels")
+def add_case_dashboard_panels(request, panels):
+    from .panels import add_case_panels
+
+    add_case_panels(request, panels)
+
+
+@hooks.register("register_admin_viewset")
+def register_retention_policy_viewset():
+    from .views.retention_policy import retention_policy_viewset
+
+    return retention_policy_viewset
+
+
+@hooks.register("register_log_actions")
+def register_retention_log_actions(actions):
+    from django.utils.translation import gettext_lazy as _
+    from wagtail.log_actions import LogFormatter
+
+    from .services.retention import ANONYMISED_ACTION
+
+    @actions.register_action(ANONYMISED_ACTION)
+    class CaseAnonymised(LogFormatter):
+        label = _("Anonymise case")
+
+        def format_message(self, log_entry):
+            if (log_entry.data or {}).get("reason") == "retention":
+                return _("Case anonymised by the retention policy")
+            return _("Case anonymised")

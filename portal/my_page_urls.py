@@ -3,7 +3,7 @@ Included at ``my-page/`` inside i18n_patterns."""
 
 from django.urls import path
 
-from . import my_page
+from . import my_page, my_page_calendar, my_page_consultation
 
 urlpatterns = [
     path("", my_page.overview, name="my_page"),
@@ -17,4 +17,7 @@ urlpatterns = [
         name="my_page_information_answer",
     ),
     path("cases/<str:reference>/withdraw/", my_page.withdraw, name="my_page_withdraw"),
+    path("cases/<str:reference>/talks/<int:pk>.ics", my_page_calendar.talk_ics, name="my_page_talk_ics"),
+    path("cases/<str:reference>/consultation/<int:pk>/", my_page_consultation.consultation,
+         name="my_page_consultation"),
 ]

@@ -26,13 +26,19 @@ from ..models import Case, CaseApplication
 STAFF_MESSAGE = "message"
 STAFF_ANSWER = "answer"
 STAFF_WITHDRAWN = "withdrawn"
-STAFF_EVENTS = (STAFF_MESSAGE, STAFF_ANSWER, STAFF_WITHDRAWN)
+STAFF_CONSULTATION_REPLY = "consultation_reply"
+STAFF_EVENTS = (STAFF_MESSAGE, STAFF_ANSWER, STAFF_WITHDRAWN, STAFF_CONSULTATION_REPLY)
 
 # What happened, for the citizen: staff wrote, asked or sent a letter.
 CITIZEN_MESSAGE = "message"
 CITIZEN_INFORMATION_REQUEST = "information_request"
 CITIZEN_LETTER = "letter"
-CITIZEN_EVENTS = (CITIZEN_MESSAGE, CITIZEN_INFORMATION_REQUEST, CITIZEN_LETTER)
+CITIZEN_TALK_BOOKED = "talk_booked"
+CITIZEN_TALK_CHANGED = "talk_changed"
+CITIZEN_TALK_CANCELLED = "talk_cancelled"
+CITIZEN_CONSULTATION = "consultation"  # a draft decision the citizen may comment on
+CITIZEN_EVENTS = (CITIZEN_MESSAGE, CITIZEN_INFORMATION_REQUEST, CITIZEN_LETTER, CITIZEN_TALK_BOOKED,
+                  CITIZEN_TALK_CHANGED, CITIZEN_TALK_CANCELLED, CITIZEN_CONSULTATION)
 
 STAFF_TEMPLATES = ("backoffice/emails/staff_notification.txt", "backoffice/emails/staff_notification.html")
 CITIZEN_TEMPLATES = (
@@ -69,6 +75,7 @@ def _staff_subject(event, reference):
         STAFF_MESSAGE: _("New message from the citizen – %(reference)s"),
         STAFF_ANSWER: _("The citizen has answered a request for information – %(reference)s"),
         STAFF_WITHDRAWN: _("The citizen has withdrawn the application – %(reference)s"),
+        STAFF_CONSULTATION_REPLY: _("The citizen has commented on a draft decision – %(reference)s"),
     }
     return subjects[event] % {"reference": reference}
 
@@ -147,6 +154,10 @@ def _citizen_subject(event):
         CITIZEN_MESSAGE: _("You have a new message on My page"),
         CITIZEN_INFORMATION_REQUEST: _("We need more information from you"),
         CITIZEN_LETTER: _("You have a new letter on My page"),
+        CITIZEN_CONSULTATION: _("You can comment before we decide"),
+        CITIZEN_TALK_BOOKED: _("We have booked a talk with you"),
+        CITIZEN_TALK_CHANGED: _("Your talk with us has been changed"),
+        CITIZEN_TALK_CANCELLED: _("Your talk with us has been cancelled"),
     }
     return str(subjects[event])
 

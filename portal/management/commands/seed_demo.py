@@ -19,7 +19,8 @@ from django.utils import timezone
 from wagtail.models import Locale, Page, Site
 
 from backoffice import roles
-from backoffice.models import LoanPolicy, Municipality, StaffMembership, TargetGroup
+from backoffice.decision_texts import ensure_decision_templates
+from backoffice.models import LoanPolicy, Municipality, RetentionPolicy, StaffMembership, TargetGroup
 from portal import models as page_models
 from portal.demo import content
 from portal.demo.images import draw_illustration, draw_logo
@@ -82,7 +83,9 @@ class Command(BaseCommand):
                 for page in self._add_missing_pages(spec, municipality, danish, english):
                     self.stdout.write(f"Added {page.title} to {municipality.name}")
             homes = list(municipality.site.root_page.get_translations(inclusive=True))
+            RetentionPolicy.objects.get_or_create(municipality=municipality)  # the defaults
             editor_group = roles.ensure_editor_group(municipality, homes)
+            ensure_decision_templates(municipality)  # only adds missing ones; edits are kept
             created_users += self._users(spec, municipality, role_groups, editor_group, password)
         self._superuser(password)
         if not quiet:
