@@ -239,6 +239,11 @@ class CaseViewSet(ModelViewSet):
             path("results/", self.index_results_view, name="index_results"),
         ]
 
+    def register_reference_index(self):
+        # Cases hold no references editors need to follow ("usage"), and the
+        # index would queue a task on every save of every case.
+        pass
+
     def register_admin_url_finder(self):
         from wagtail.admin.admin_url_finder import register_admin_url_finder
 
