@@ -111,6 +111,11 @@ class LedgerEntry(AppendOnlyModel):
     # The bank's or finance system's id: re-importing the same CSV is a no-op.
     external_reference = models.CharField(_("external reference"), max_length=100, null=True, blank=True)
     note = models.TextField(_("note"), blank=True)
+    # The final decision behind a write-off (forgiveness is a decision towards the citizen).
+    decision = models.ForeignKey(
+        Decision, on_delete=models.PROTECT, null=True, blank=True, related_name="ledger_entries",
+        verbose_name=_("decision"),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("booked by")
     )
