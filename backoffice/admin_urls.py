@@ -4,7 +4,9 @@ and actions around one case. Each area adds its own line."""
 
 from django.urls import include, path
 
-from .views import assessments, audit, case, decisions, documents, search, talks
+from .views import assessments, audit, business, case, decisions, documents, followup, search, talks
+from .views import cohorts
+from .views import loans as loan_views
 
 app_name = "backoffice"
 
@@ -34,4 +36,31 @@ urlpatterns = [
          name="decision_consultation"),
     path("<int:case_pk>/decisions/<int:pk>/final/", decisions.finalise, name="decision_finalise"),
     path("<int:case_pk>/decisions/<int:pk>/delete/", decisions.discard, name="decision_discard"),
+    path("<int:case_pk>/loan/grant/", loan_views.grant, name="loan_grant"),
+    path("<int:case_pk>/loan/payouts/", loan_views.disbursement_request, name="loan_disbursement_request"),
+    path("<int:case_pk>/loan/payouts/<int:pk>/approve/", loan_views.disbursement_approve,
+         name="loan_disbursement_approve"),
+    path("<int:case_pk>/loan/payouts/<int:pk>/cancel/", loan_views.disbursement_cancel,
+         name="loan_disbursement_cancel"),
+    path("<int:case_pk>/loan/payments/", loan_views.payment, name="loan_payment"),
+    path("<int:case_pk>/loan/write-off/", loan_views.write_off, name="loan_write_off"),
+    path("<int:case_pk>/loan/entries/<int:pk>/correct/", loan_views.correct, name="loan_correct"),
+    path("loans/import/", loan_views.import_file, name="loan_import"),
+    path("business/waiting/", business.waiting_for_account, name="business_waiting"),
+    path("<int:case_pk>/business/verify/", business.verify_account, name="business_verify"),
+    path("<int:case_pk>/follow-ups/plan/", followup.plan, name="follow_up_plan"),
+    path("<int:case_pk>/follow-ups/<int:pk>/", followup.follow_up, name="follow_up"),
+    path("<int:case_pk>/outcomes/", followup.outcome, name="outcome_record"),
+    path("cohorts/", cohorts.cohort_list, name="cohorts"),
+    path("cohorts/new/", cohorts.cohort_new, name="cohort_new"),
+    path("cohorts/<int:pk>/", cohorts.cohort_detail, name="cohort"),
+    path("cohorts/<int:pk>/edit/", cohorts.cohort_edit, name="cohort_edit"),
+    path("cohorts/<int:pk>/enrol/", cohorts.enrol, name="cohort_enrol"),
+    path("cohorts/<int:pk>/enrolments/<int:enrolment_pk>/end/", cohorts.end_enrolment,
+         name="cohort_end_enrolment"),
+    path("cohorts/<int:pk>/notes/", cohorts.coaching_note, name="cohort_note"),
+    path("cohorts/<int:pk>/sessions/new/", cohorts.session_new, name="cohort_session_new"),
+    path("cohorts/<int:pk>/sessions/<int:session_pk>/", cohorts.session_edit, name="cohort_session"),
+    path("cohorts/<int:pk>/sessions/<int:session_pk>/attendance/", cohorts.attendance,
+         name="cohort_attendance"),
 ]

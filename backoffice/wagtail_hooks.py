@@ -154,3 +154,111 @@ def register_retention_log_actions(actions):
             if (log_entry.data or {}).get("reason") == "retention":
                 return _("Case anonymised by the retention policy")
             return _("Case anonymised")
+
+
+# --- Business set-up, follow-up and outcomes (issue 5, items 3, 6 and 7) ------------------------------
+
+
+@hooks.register("register_log_actions")
+def register_business_and_followup_log_actions(actions):
+    from django.utils.translation import gettext_lazy as _
+
+    from .services import business, followup, outcomes
+
+    actions.register_action(business.BUSINESS_REGISTERED_ACTION, _("Register business"),
+                            _("Business registered by the citizen"))
+    actions.register_action(business.ACCOUNT_REGISTERED_ACTION, _("Register business bank account"),
+                            _("Business bank account registered by the citizen"))
+    actions.register_action(business.ACCOUNT_VERIFIED_ACTION, _("Verify business bank account"),
+                            _("Business bank account verified"))
+    actions.register_action(followup.FOLLOW_UPS_PLANNED_ACTION, _("Plan follow-up"), _("Follow-up planned"))
+    actions.register_action(followup.FOLLOW_UP_RECORDED_ACTION, _("Write follow-up"), _("Follow-up written"))
+    actions.register_action(followup.SELF_REPORT_ACTION, _("Send monthly report"),
+                            _("Monthly report sent by the citizen"))
+    actions.register_action(outcomes.OUTCOME_RECORDED_ACTION, _("Record outcome"), _("Outcome recorded"))
+
+
+@hooks.register("register_admin_menu_item")
+def register_waiting_for_account_menu_item():
+    from django.urls import reverse
+    from django.utils.translation import gettext_lazy as _
+    from wagtail.admin.menu import MenuItem
+
+    class WaitingForAccountMenuItem(MenuItem):
+        def is_shown(self, request):
+            return request.user.has_perm("backoffice.view_case")
+
+    return WaitingForAccountMenuItem(_("Waiting for a business account"), reverse("backoffice:business_waiting"),
+                                     icon_name="time", order=210)
+
+
+# --- Cohorts and the course (issue 5, item 1) ------------------------------------------------------
+
+
+@hooks.register("register_admin_menu_item")
+def register_cohorts_menu_item():
+    from django.urls import reverse
+    from django.utils.translation import gettext_lazy as _
+    from wagtail.admin.menu import MenuItem
+
+    class CohortsMenuItem(MenuItem):
+        def is_shown(self, request):
+            return request.user.has_perm("backoffice.view_case")
+
+    return CohortsMenuItem(_("Cohorts"), reverse("backoffice:cohorts"), icon_name="group", order=250)
+
+
+@hooks.register("register_log_actions")
+def register_course_log_actions(actions):
+    from django.utils.translation import gettext_lazy as _
+
+    from .services import courses
+
+    actions.register_action(courses.ENROLLED_ACTION, _("Give a place on a cohort"), _("Place on a cohort given"))
+    actions.register_action(courses.WAITING_ACTION, _("Put on a cohort's waiting list"),
+                            _("Put on a cohort's waiting list"))
+    actions.register_action(courses.MOVED_UP_ACTION, _("Move up from the waiting list"),
+                            _("Moved up from the waiting list to a place on the cohort"))
+    actions.register_action(courses.ENDED_ACTION, _("Record how the course ended"), _("End of course recorded"))
+    actions.register_action(courses.ATTENDANCE_ACTION, _("Record attendance"), _("Attendance recorded"))
+    actions.register_action(courses.COACHING_ACTION, _("Write coaching note"), _("Coaching note written"))
+    actions.register_action(courses.COHORT_CREATED_ACTION, _("Create cohort"), _("Cohort created"))
+    actions.register_action(courses.COHORT_CHANGED_ACTION, _("Change cohort"), _("Cohort changed"))
+    actions.register_action(courses.SESSION_ADDED_ACTION, _("Add session"), _("Session added"))
+    actions.register_action(courses.SESSION_CHANGED_ACTION, _("Change session"), _("Session changed"))
+    actions.register_action(courses.GROUP_COACHING_ACTION, _("Write group coaching note"),
+                            _("Group coaching note written"))
+
+
+@hooks.register("register_log_actions")
+def register_loan_log_actions(actions):
+    from django.utils.translation import gettext_lazy as _
+
+    from .services import loans
+
+    actions.register_action(loans.LOAN_GRANTED_ACTION, _("Record granted loan"), _("Loan granted"))
+    actions.register_action(loans.DISBURSEMENT_REQUESTED_ACTION, _("Request payout"), _("Payout requested"))
+    actions.register_action(loans.DISBURSEMENT_CANCELLED_ACTION, _("Cancel payout request"),
+                            _("Payout request cancelled"))
+    actions.register_action(loans.DISBURSEMENT_APPROVED_ACTION, _("Approve payout"), _("Payout approved"))
+    actions.register_action(loans.PAYMENT_RECORDED_ACTION, _("Record repayment"), _("Repayment recorded"))
+    actions.register_action(loans.WRITTEN_OFF_ACTION, _("Write off loan"), _("Loan written off"))
+    actions.register_action(loans.ENTRY_CORRECTED_ACTION, _("Correct ledger entry"),
+                            _("Ledger entry corrected"))
+    actions.register_action(loans.LOAN_CLOSED_ACTION, _("Close loan"), _("Loan closed"))
+    actions.register_action(loans.REMINDER_SENT_ACTION, _("Send payment reminder"),
+                            _("Payment reminder sent"))
+
+
+@hooks.register("register_admin_menu_item")
+def register_payment_import_menu_item():
+    from django.urls import reverse
+    from django.utils.translation import gettext_lazy as _
+    from wagtail.admin.menu import MenuItem
+
+    class PaymentImportMenuItem(MenuItem):
+        def is_shown(self, request):
+            return request.user.has_perm("backoffice.manage_loan")
+
+    return PaymentImportMenuItem(_("Import payments"), reverse("backoffice:loan_import"), icon_name="upload",
+                                 order=850)

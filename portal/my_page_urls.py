@@ -3,7 +3,8 @@ Included at ``my-page/`` inside i18n_patterns."""
 
 from django.urls import path
 
-from . import my_page, my_page_calendar, my_page_consultation
+from . import my_page, my_page_business, my_page_calendar, my_page_consultation
+from . import my_page_course
 
 urlpatterns = [
     path("", my_page.overview, name="my_page"),
@@ -20,4 +21,10 @@ urlpatterns = [
     path("cases/<str:reference>/talks/<int:pk>.ics", my_page_calendar.talk_ics, name="my_page_talk_ics"),
     path("cases/<str:reference>/consultation/<int:pk>/", my_page_consultation.consultation,
          name="my_page_consultation"),
+    path("cases/<str:reference>/course/", my_page_course.course, name="my_page_course"),
+    path("cases/<str:reference>/course/calendar.ics", my_page_course.course_ics, name="my_page_course_ics"),
+    path("cases/<str:reference>/business/", my_page_business.business, name="my_page_business"),
+    path("cases/<str:reference>/business/account/", my_page_business.business_account,
+         name="my_page_business_account"),
+    path("cases/<str:reference>/reports/", my_page_business.self_report, name="my_page_self_report"),
 ]

@@ -27,7 +27,8 @@ STAFF_MESSAGE = "message"
 STAFF_ANSWER = "answer"
 STAFF_WITHDRAWN = "withdrawn"
 STAFF_CONSULTATION_REPLY = "consultation_reply"
-STAFF_EVENTS = (STAFF_MESSAGE, STAFF_ANSWER, STAFF_WITHDRAWN, STAFF_CONSULTATION_REPLY)
+STAFF_BUSINESS = "business"  # the citizen registered or changed the business or its bank account
+STAFF_EVENTS = (STAFF_MESSAGE, STAFF_ANSWER, STAFF_WITHDRAWN, STAFF_CONSULTATION_REPLY, STAFF_BUSINESS)
 
 # What happened, for the citizen: staff wrote, asked or sent a letter.
 CITIZEN_MESSAGE = "message"
@@ -76,6 +77,7 @@ def _staff_subject(event, reference):
         STAFF_ANSWER: _("The citizen has answered a request for information – %(reference)s"),
         STAFF_WITHDRAWN: _("The citizen has withdrawn the application – %(reference)s"),
         STAFF_CONSULTATION_REPLY: _("The citizen has commented on a draft decision – %(reference)s"),
+        STAFF_BUSINESS: _("The citizen has registered business details – %(reference)s"),
     }
     return subjects[event] % {"reference": reference}
 

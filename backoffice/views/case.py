@@ -6,7 +6,7 @@ their sections. Every GET of the page is an access to personal data and is
 logged; every POST goes through a service that checks, saves and audits."""
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -21,14 +21,21 @@ from ..models import (
     AccessLogEntry,
     Assessment,
     Case,
+    CoachingNote,
     Decision,
     Document,
+    Enrolment,
+    FollowUp,
     InformationRequest,
     JournalNote,
     Message,
+    Outcome,
     ScreeningTalk,
 )
+from ..services import business as business_section
 from ..services import casework
+from ..services import followup as followup_section
+from ..selectors_loans import loan_panel
 from ..services.transitions import TransitionError
 from .access import log_access, staff_case_or_404
 
@@ -37,6 +44,7 @@ TIMELINE_LENGTH = 200
 
 CASE_PAGE_QUERYSET = Case.objects.select_related(
     "application", "target_group", "assigned_to", "municipality", "citizen",
+    "loan", "business__bank_account__proof", "business__bank_account__verified_by",
 ).prefetch_related(
     Prefetch("documents", queryset=Document.objects.select_related("uploaded_by").order_by("-uploaded_at", "-pk")),
     Prefetch("notes", queryset=JournalNote.objects.select_related("author")),
@@ -46,6 +54,12 @@ CASE_PAGE_QUERYSET = Case.objects.select_related(
     Prefetch("talks", queryset=ScreeningTalk.objects.prefetch_related("staff")),
     Prefetch("assessments", queryset=Assessment.objects.select_related("assessor")),
     Prefetch("decisions", queryset=Decision.objects.select_related("letter", "decided_by")),
+    Prefetch("enrolments", queryset=Enrolment.objects.select_related("cohort").annotate(
+        attended=Count("attendance", filter=Q(attendance__present=True)), registered=Count("attendance"))),
+    Prefetch("coaching_notes", queryset=CoachingNote.objects.select_related("author")),
+    Prefetch("follow_ups", queryset=FollowUp.objects.select_related("staff")),
+    "self_reports",
+    Prefetch("outcomes", queryset=Outcome.objects.select_related("recorded_by")),
 )
 
 
@@ -82,6 +96,9 @@ def case_detail(request, pk, bound_forms=None, status=200):
         "timeline": timeline(case),
         "can_start_assessment": case.status == S.SUBMITTED and S.SCREENING in next_statuses(case.status),
         "unread_messages": unread,
+        "business_section": business_section.section(case),
+        "followup_section": followup_section.section(case),
+        "loan_panel": loan_panel(case, request.user),
         "page_title": _("Case %(reference)s") % {"reference": case.reference},
         "breadcrumbs_items": [
             {"url": reverse("wagtailadmin_home"), "label": _("Home")},

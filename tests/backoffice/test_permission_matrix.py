@@ -13,7 +13,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from backoffice.models import Case, Decision, ScreeningTalk
+from backoffice.models import Case, Cohort, Decision, ScreeningTalk
 
 from .staff_cases import add_document, open_case, staff
 
@@ -46,6 +46,14 @@ PAGES = {
                      {CASEWORKER, COORDINATOR}, True),
     "decision": (lambda o: reverse("backoffice:decision", args=[o["case"].pk, o["decision"].pk]),
                  CASE_WORK, True),
+    "business_waiting": (lambda o: reverse("backoffice:business_waiting"), CASE_WORK, False),
+    "follow_up_plan": (lambda o: reverse("backoffice:follow_up_plan", args=[o["case"].pk]), CASE_WORK, True),
+    "cohorts": (lambda o: reverse("backoffice:cohorts"), CASE_WORK, False),
+    "cohort_new": (lambda o: reverse("backoffice:cohort_new"), {CONSULTANT, COORDINATOR}, False),
+    "cohort": (lambda o: reverse("backoffice:cohort", args=[o["cohort"].pk]), CASE_WORK, True),
+    "cohort_edit": (lambda o: reverse("backoffice:cohort_edit", args=[o["cohort"].pk]),
+                    {CONSULTANT, COORDINATOR}, True),
+    "loan_import": (lambda o: reverse("backoffice:loan_import"), {COORDINATOR}, False),
 }
 
 
@@ -58,10 +66,12 @@ def objects(demo, nordby):
                                         location="Jobcentret, mødelokale 2")
     decision = Decision.objects.create(case=case, kind=Decision.Kind.REFER_TO_ORDINARY_EFFORT,
                                        reason="Udkast")
+    cohort = Cohort.objects.create(municipality=nordby, name="Hold 1", starts_on=dt.date(2027, 1, 4),
+                                   ends_on=dt.date(2027, 6, 25))
     assessed_case = open_case(nordby, None, full_name="Bent Jensen")
     Case.objects.filter(pk=assessed_case.pk).update(status=Case.Status.SCREENING)
     return {"case": case, "document": add_document(case), "talk": talk, "decision": decision,
-            "caseworker": caseworker, "assessed_case": assessed_case}
+            "caseworker": caseworker, "assessed_case": assessed_case, "cohort": cohort}
 
 
 @pytest.mark.parametrize("municipality", ["nordby", "sydby"])

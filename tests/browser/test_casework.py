@@ -86,7 +86,7 @@ def test_caseworker_assesses_and_refuses_through_consultation(page, mfa_required
     # Preview the business plan.
     _submit_and_wait(page, page.locator("a[href$='/preview/']").first)
     expect(page.locator("iframe.document-preview")).to_be_visible()
-    _submit_and_wait(page, page.locator("a[href*='/admin/casework/']").first)
+    _submit_and_wait(page, page.locator(f"main a[href='/admin/casework/{new_case.pk}/#documents']"))
 
     # Book a talk.
     _submit_and_wait(page, page.locator(f"a[href='/admin/casework/{new_case.pk}/talks/new/']"))
