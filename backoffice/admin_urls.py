@@ -7,6 +7,7 @@ from django.urls import include, path
 from .views import assessments, audit, business, case, decisions, documents, followup, search, talks
 from .views import cohorts
 from .views import loans as loan_views
+from .views import allowance as allowance_views
 
 app_name = "backoffice"
 
@@ -46,6 +47,8 @@ urlpatterns = [
     path("<int:case_pk>/loan/write-off/", loan_views.write_off, name="loan_write_off"),
     path("<int:case_pk>/loan/entries/<int:pk>/correct/", loan_views.correct, name="loan_correct"),
     path("loans/import/", loan_views.import_file, name="loan_import"),
+    path("<int:case_pk>/allowance/grant/", allowance_views.grant, name="allowance_grant"),
+    path("<int:case_pk>/allowance/payments/", allowance_views.payment, name="allowance_payment"),
     path("business/waiting/", business.waiting_for_account, name="business_waiting"),
     path("<int:case_pk>/business/verify/", business.verify_account, name="business_verify"),
     path("<int:case_pk>/follow-ups/plan/", followup.plan, name="follow_up_plan"),

@@ -13,14 +13,18 @@ wording (``Case.Status`` labels) stays in the backoffice.
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from django.db.models import Count, IntegerField, Min, OuterRef, Prefetch, Subquery, Sum, Value
+from django.db.models import (
+    Count, IntegerField, Min, OuterRef, Prefetch, Subquery, Sum, Value, prefetch_related_objects,
+)
 from django.db.models.functions import Coalesce
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .lifecycle import can_transition
-from .models import Case, Decision, Document, InformationRequest, Message, ScreeningTalk
+from .models import (
+    Case, Decision, Document, Enrolment, FollowUp, InformationRequest, Loan, Message, ScreeningTalk,
+)
 
 S = Case.Status
 
@@ -380,6 +384,10 @@ class CitizenCase:
     can_withdraw: bool = False
     accepts_answers: bool = False
     accepts_messages: bool = False
+    loan: Loan | None = None
+    next_follow_up: FollowUp | None = None
+    next_instalment: object = None  # a RepaymentInstalment, with ``owed_kr`` (what is left of it)
+    scheme_steps: list = field(default_factory=list)  # the case's log entries for the course and the loan
 
 
 DECISION_TITLES = {
@@ -440,9 +448,68 @@ def citizen_case_detail(case, *, now=None):
         accepts_answers=accepts_answers(case),
         accepts_messages=accepts_messages(case),
     )
+    _add_course_and_loan(detail, now)
     detail.timeline = citizen_timeline(detail, now=now)
     detail.actions = next_actions(detail, now=now)
     return detail
+
+
+# --- The course and the loan (issue 5) ---------------------------------------------------------------
+
+# Before admission there is no course, and before the grant no loan: those
+# cases skip the queries below.
+_BEFORE_COURSE = frozenset({S.SUBMITTED, S.SCREENING, S.AWAITING_INFORMATION, S.CONSULTATION, S.NOT_ADMITTED})
+_BEFORE_LOAN = _BEFORE_COURSE | {S.ADMITTED, S.IN_COURSE, S.COURSE_COMPLETED, S.LOAN_CONSULTATION,
+                                  S.LOAN_DECLINED, S.DROPPED_OUT}
+# The loan is paid out and the citizen pays it back.
+_SERVICED = frozenset({S.LOAN_DISBURSED, S.IN_REPAYMENT})
+
+
+def _scheme_actions():
+    from .services import business, courses, loans
+
+    return (courses.ENROLLED_ACTION, courses.WAITING_ACTION, courses.MOVED_UP_ACTION, courses.ENDED_ACTION,
+            loans.LOAN_GRANTED_ACTION, business.ACCOUNT_VERIFIED_ACTION, loans.DISBURSEMENT_APPROVED_ACTION,
+            loans.PAYMENT_RECORDED_ACTION, loans.LOAN_CLOSED_ACTION)
+
+
+def next_follow_up(case, today=None):
+    """The next planned follow-up (visit, call, meeting) not held yet."""
+    today = today or timezone.localdate()
+    return (FollowUp.objects.filter(case=case, done_on__isnull=True, planned_on__gte=today)
+            .order_by("planned_on", "id").first())
+
+
+def _add_course_and_loan(detail, now):
+    """The course and loan steps for the timeline (from the case's audit
+    log: one query, with the day each step happened), the loan, its next
+    instalment and the next follow-up. A fixed number of queries."""
+    from wagtail.models import ModelLogEntry
+
+    from . import selectors_loans
+    from .services.loans import kroner
+
+    case = detail.case
+    if case.status in _BEFORE_COURSE:
+        return
+    # The case page shows the latest enrolment (``case.enrolments.all|first``).
+    prefetch_related_objects([case], Prefetch("enrolments", queryset=Enrolment.objects.select_related("cohort")))
+    detail.scheme_steps = list(
+        ModelLogEntry.objects.filter(content_type__app_label="backoffice", content_type__model="case",
+                                     object_id=str(case.pk), action__in=_scheme_actions())
+        .order_by("timestamp", "id").values("action", "timestamp", "data"))
+    if case.status in _BEFORE_LOAN:
+        return
+    detail.loan = Loan.objects.filter(case=case).first()
+    if detail.loan is None:
+        return
+    if case.status not in INPUT_CLOSED_STATUSES:
+        detail.next_follow_up = next_follow_up(case, timezone.localdate(now))
+    if case.status in _SERVICED:
+        instalment, owed = selectors_loans.next_instalment(detail.loan)
+        if instalment is not None:
+            instalment.owed_kr = kroner(owed)
+            detail.next_instalment = instalment
 
 
 def _local_date(value):
@@ -595,6 +662,8 @@ def citizen_timeline(detail, *, now=None):
                 )
             )
 
+    events.extend(_scheme_events(detail))
+
     if case.withdrawn_at:
         events.append(TimelineEvent(case.withdrawn_at, "withdrawn", _("You withdrew your application")))
     if case.closed_at:
@@ -607,6 +676,68 @@ def citizen_timeline(detail, *, now=None):
         return (event.upcoming, at)
 
     return sorted(events, key=sort_key)
+
+
+def _day(data, key, fallback):
+    """A date the step's log data holds (e.g. the day a payout was paid),
+    or when the step was recorded."""
+    try:
+        return date.fromisoformat(data[key])
+    except (KeyError, TypeError, ValueError):
+        return fallback
+
+
+COURSE_ENDINGS = {
+    Enrolment.Status.COMPLETED: (_("You completed the course"), _("Well done. Next we decide on your loan.")),
+    Enrolment.Status.DROPPED_OUT: (_("You left the course"), ""),
+    Enrolment.Status.LEFT_FOR_EMPLOYMENT: (_("You left the course for a job"), _("Congratulations on the job.")),
+}
+
+
+def _scheme_events(detail):
+    """The course and loan steps, in the citizen's words."""
+    from .services import business, courses, loans
+
+    events, repayment_started = [], False
+    for step in detail.scheme_steps:
+        action, at, data = step["action"], step["timestamp"], step["data"] or {}
+        if action in (courses.ENROLLED_ACTION, courses.MOVED_UP_ACTION):
+            text = _("A place became free, and you moved up from the waiting list.") \
+                if action == courses.MOVED_UP_ACTION else ""
+            events.append(TimelineEvent(at, "course", _("You got a place on the course"), text,
+                                        anchor="course"))
+        elif action == courses.WAITING_ACTION:
+            text = _("The course was full. You were number %(position)s on the waiting list.") % {
+                "position": data.get("position", "")} if data.get("position") else ""
+            events.append(TimelineEvent(at, "course", _("You were put on the waiting list for the course"),
+                                        text, anchor="course"))
+        elif action == courses.ENDED_ACTION:
+            if data.get("waiting"):
+                title, text = _("You left the waiting list for a job"), _("Congratulations on the job.")
+            else:
+                title, text = COURSE_ENDINGS.get(data.get("outcome"), (_("Your course has ended"), ""))
+            events.append(TimelineEvent(_day(data, "ended_on", at), "course", title, text))
+        elif action == loans.LOAN_GRANTED_ACTION:
+            events.append(TimelineEvent(at, "loan", _("Your loan and repayment plan are ready"),
+                                        _("See the amount, the terms and when to pay."), "my_page_loan"))
+        elif action == business.ACCOUNT_VERIFIED_ACTION:
+            events.append(TimelineEvent(at, "business", _("We checked your business bank account"),
+                                        _("We can now pay the loan into it.")))
+        elif action == loans.DISBURSEMENT_APPROVED_ACTION:
+            amount = data.get("amount_ore")
+            text = _("%(amount)s kr. to your business bank account.") % {"amount": loans.kroner(amount)} \
+                if isinstance(amount, int) else ""
+            events.append(TimelineEvent(_day(data, "paid_on", at), "loan", _("We paid out your loan"), text,
+                                        "my_page_loan"))
+        elif action == loans.PAYMENT_RECORDED_ACTION and not repayment_started:
+            repayment_started = True
+            events.append(TimelineEvent(_day(data, "booked_on", at), "loan",
+                                        _("You started paying back your loan"), "", "my_page_loan"))
+        elif action == loans.LOAN_CLOSED_ACTION:
+            title = _("You have paid back your loan") if data.get("loan_status") == Loan.Status.REPAID \
+                else _("Your loan is closed")
+            events.append(TimelineEvent(at, "loan", title, _("You owe nothing more."), "my_page_loan"))
+    return events
 
 
 def next_actions(detail, *, now=None):
@@ -648,6 +779,34 @@ def next_actions(detail, *, now=None):
                     due=decision.consultation_deadline,
                 )
             )
+    if detail.next_instalment is not None:
+        instalment = detail.next_instalment
+        late = instalment.due_on < timezone.localdate(now)
+        actions.append(
+            NextAction(
+                "instalment",
+                _("Pay your next instalment"),
+                (
+                    _("%(amount)s kr. was due on %(date)s. Please pay as soon as you can, or write to us if "
+                      "you cannot.")
+                    if late
+                    else _("%(amount)s kr. by %(date)s.")
+                )
+                % {"amount": instalment.owed_kr, "date": _format_date(instalment.due_on)},
+                due=instalment.due_on,
+            )
+        )
+    if detail.next_follow_up is not None:
+        follow_up = detail.next_follow_up
+        actions.append(
+            NextAction(
+                "follow_up",
+                _("Your next follow-up with us"),
+                _("%(kind)s on %(date)s. We will hear how your business is going.")
+                % {"kind": follow_up.get_kind_display(), "date": _format_date(follow_up.planned_on)},
+                due=follow_up.planned_on,
+            )
+        )
     if detail.unread_messages:
         actions.append(
             NextAction(

@@ -262,3 +262,15 @@ def register_payment_import_menu_item():
 
     return PaymentImportMenuItem(_("Import payments"), reverse("backoffice:loan_import"), icon_name="upload",
                                  order=850)
+
+
+@hooks.register("register_log_actions")
+def register_allowance_log_actions(actions):
+    from django.utils.translation import gettext_lazy as _
+
+    from .services import allowance
+
+    actions.register_action(allowance.ALLOWANCE_GRANTED_ACTION, _("Record granted subsistence allowance"),
+                            _("Subsistence allowance granted"))
+    actions.register_action(allowance.ALLOWANCE_PAYMENT_ACTION, _("Record allowance payment"),
+                            _("Allowance payment recorded"))

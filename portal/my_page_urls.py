@@ -4,7 +4,7 @@ Included at ``my-page/`` inside i18n_patterns."""
 from django.urls import path
 
 from . import my_page, my_page_business, my_page_calendar, my_page_consultation
-from . import my_page_course
+from . import my_page_course, my_page_loan
 
 urlpatterns = [
     path("", my_page.overview, name="my_page"),
@@ -27,4 +27,5 @@ urlpatterns = [
     path("cases/<str:reference>/business/account/", my_page_business.business_account,
          name="my_page_business_account"),
     path("cases/<str:reference>/reports/", my_page_business.self_report, name="my_page_self_report"),
+    path("cases/<str:reference>/loan/", my_page_loan.loan, name="my_page_loan"),
 ]

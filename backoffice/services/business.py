@@ -287,7 +287,7 @@ def verify_business_account(account, user, *, expected_version, now=None):
         locked = Case.objects.select_for_update().get(pk=case.pk)
         if expected_version is not None and int(expected_version) != locked.version:
             raise StaleCase
-        fresh = BusinessAccount.objects.select_for_update().select_related("proof").get(pk=account.pk)
+        fresh = BusinessAccount.objects.select_for_update(of=("self",)).select_related("proof").get(pk=account.pk)
         if fresh.is_verified:
             raise BusinessRefused(_("The account has already been verified."))
         if fresh.proof is None or fresh.proof.scan_status == Document.ScanStatus.INFECTED:

@@ -32,7 +32,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_tasks import task
@@ -528,6 +528,19 @@ def _close_if_settled(case, locked, loan, user):
         _move(case, locked, S.CLOSED, user=user, action=LOAN_CLOSED_ACTION, data=data, authorised=True)
     else:
         log(instance=case, action=LOAN_CLOSED_ACTION, user=user, data=data)
+    _end_marker(case, locked, loan)
+
+
+def _end_marker(case, locked, loan):
+    """The person-group marker ends with the loan period: on the day of the
+    booking that settled the loan (a payment may be booked days after it
+    was made), never before the marker started."""
+    if locked.marked_from is None:
+        return
+    settled_on = loan.ledger_entries.aggregate(day=Max("booked_on"))["day"] or timezone.localdate()
+    day = max(settled_on, locked.marked_from)
+    Case.objects.filter(pk=locked.pk).update(marked_until=day)
+    case.marked_until = locked.marked_until = day
 
 
 __all__ = [

@@ -47,6 +47,13 @@ REQUIRED_PERMISSION = {
 # When a status is entered, the matching timestamp is set too.
 TIMESTAMP_FIELDS = {S.WITHDRAWN: "withdrawn_at", S.CLOSED: "closed_at", S.ANONYMISED: "anonymised_at"}
 
+# The person-group marker runs from the course place through the loan period
+# (DOMAIN.md); entering one of these statuses ends it, as the case leaves the
+# scheme (no loan ahead, or the loan period over). A declined loan granted
+# after all (reconsideration, appeal) opens the loan period again.
+MARKER_ENDING_STATUSES = frozenset({S.DROPPED_OUT, S.LEFT_FOR_EMPLOYMENT, S.WITHDRAWN, S.LOAN_DECLINED,
+                                    S.CLOSED})
+
 
 class TransitionError(Exception):
     """A status change that did not happen; ``message`` is for the user."""
@@ -93,7 +100,8 @@ def transition(case, to_status, *, user, expected_version=None, action=STATUS_CH
     now = now or timezone.now()
     with transaction.atomic():
         locked = Case.objects.select_for_update().only(
-            "pk", "status", "version", "reference", "municipality_id", "citizen_id").get(pk=case.pk)
+            "pk", "status", "version", "reference", "municipality_id", "citizen_id", "marked_from",
+            "marked_until").get(pk=case.pk)
         if not authorised and not may_transition(user, locked, to_status):
             raise PermissionDenied
         if expected_version is not None and int(expected_version) != locked.version:
@@ -103,6 +111,7 @@ def transition(case, to_status, *, user, expected_version=None, action=STATUS_CH
         fields = {"status": to_status, "status_changed_at": now, "version": locked.version + 1}
         if to_status in TIMESTAMP_FIELDS:
             fields[TIMESTAMP_FIELDS[to_status]] = now
+        fields.update(_marker_change(locked, to_status, timezone.localdate(now)))
         # Conditional on the version read under the lock: on databases
         # without row locks (SQLite) a concurrent write still cannot be lost.
         if Case.objects.filter(pk=locked.pk, version=locked.version).update(**fields) != 1:
@@ -113,6 +122,15 @@ def transition(case, to_status, *, user, expected_version=None, action=STATUS_CH
             "reference": locked.reference, "from": str(locked.status), "to": str(to_status), **(data or {}),
         })
     return case
+
+
+def _marker_change(locked, to_status, today):
+    """The marker fields to change when ``locked`` enters ``to_status``."""
+    if to_status in MARKER_ENDING_STATUSES and locked.marked_from and locked.marked_until is None:
+        return {"marked_until": max(today, locked.marked_from)}
+    if to_status == S.LOAN_GRANTED and locked.status == S.LOAN_DECLINED and locked.marked_until is not None:
+        return {"marked_until": None}
+    return {}
 
 
 def bump_version(case):

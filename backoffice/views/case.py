@@ -19,6 +19,7 @@ from ..forms import AssignForm, InformationRequestForm, JournalNoteForm, StaffMe
 from ..lifecycle import next_statuses
 from ..models import (
     AccessLogEntry,
+    AllowancePayment,
     Assessment,
     Case,
     CoachingNote,
@@ -32,6 +33,7 @@ from ..models import (
     Outcome,
     ScreeningTalk,
 )
+from ..services import allowance as allowance_section
 from ..services import business as business_section
 from ..services import casework
 from ..services import followup as followup_section
@@ -45,6 +47,7 @@ TIMELINE_LENGTH = 200
 CASE_PAGE_QUERYSET = Case.objects.select_related(
     "application", "target_group", "assigned_to", "municipality", "citizen",
     "loan", "business__bank_account__proof", "business__bank_account__verified_by",
+    "allowance", "municipality__loan_policy",
 ).prefetch_related(
     Prefetch("documents", queryset=Document.objects.select_related("uploaded_by").order_by("-uploaded_at", "-pk")),
     Prefetch("notes", queryset=JournalNote.objects.select_related("author")),
@@ -60,6 +63,7 @@ CASE_PAGE_QUERYSET = Case.objects.select_related(
     Prefetch("follow_ups", queryset=FollowUp.objects.select_related("staff")),
     "self_reports",
     Prefetch("outcomes", queryset=Outcome.objects.select_related("recorded_by")),
+    Prefetch("allowance__payments", queryset=AllowancePayment.objects.select_related("recorded_by")),
 )
 
 
@@ -99,6 +103,7 @@ def case_detail(request, pk, bound_forms=None, status=200):
         "business_section": business_section.section(case),
         "followup_section": followup_section.section(case),
         "loan_panel": loan_panel(case, request.user),
+        "allowance_section": allowance_section.section(case),
         "page_title": _("Case %(reference)s") % {"reference": case.reference},
         "breadcrumbs_items": [
             {"url": reverse("wagtailadmin_home"), "label": _("Home")},

@@ -2,32 +2,31 @@
 
     python manage.py seed_demo_cases
 
-Per demo municipality three applicants, each with an account (password as
-for the other demo users) and a case opened the way the application form
-opens one: a new application nobody has taken yet, one being assessed with
-a screening talk booked, and one waiting for an answer from the citizen.
-Every step goes through the backoffice services, so the timeline, audit log
-and e-mails are those of real cases. Safe to run again: a case is only made
-once (fixed submission keys). Not part of the test fixture (``seed_demo``).
+Per demo municipality three current applicants, each with an account
+(password as for the other demo users) and a case opened the way the
+application form opens one: a new application nobody has taken yet, one
+being assessed with a screening talk booked, and one waiting for an answer
+from the citizen. Then a history of about a year and a half
+(``portal/demo/history.py``): a finished and an ongoing cohort, loans in
+repayment, in arrears and written off, outcomes and follow-up. Every step
+goes through the backoffice services, so the timeline, audit log, ledger and
+e-mails are those of real cases. Safe to run again: a case is only made once
+(fixed submission keys). Not part of the test fixture (``seed_demo``).
 """
 
 import datetime as dt
 import os
-import uuid
 
-from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from backoffice.models import Municipality, TargetGroup
+from backoffice.models import Municipality
 from backoffice.services import casework, talks
-from backoffice.services.cases import ApplicationSubmission, submit_application
-from backoffice.services.receipts import create_receipt
+from portal.demo.history import demo_staff, make_history, open_case
 
 from .seed_demo import DEFAULT_DEMO_PASSWORD
-
-NAMESPACE = uuid.UUID("6f1c2a52-3c1e-4d53-9e1a-7d0f7f1d2b10")
 
 APPLICANTS = [
     {
@@ -49,49 +48,31 @@ APPLICANTS = [
 
 
 class Command(BaseCommand):
-    help = "Create demo applicants and cases in each demo municipality (run seed_demo first)."
+    help = "Create demo applicants, cases and their history in each demo municipality (run seed_demo first)."
 
     def handle(self, *args, **options):
-        password = os.environ.get("DEMO_PASSWORD") or DEFAULT_DEMO_PASSWORD
+        # Hashing is slow on purpose: do it once for all the demo accounts.
+        password_hash = make_password(os.environ.get("DEMO_PASSWORD") or DEFAULT_DEMO_PASSWORD)
         made = 0
-        for municipality in Municipality.objects.filter(slug__in=["nordby", "sydby"]):
-            caseworker = get_user_model().objects.filter(
-                email=f"sagsbehandler@{municipality.slug}.example").first()
-            if caseworker is None:
-                self.stderr.write(f"No demo caseworker in {municipality.slug}: run seed_demo first.")
+        for municipality in Municipality.objects.filter(slug__in=["nordby", "sydby"]).order_by("slug"):
+            staff = demo_staff(municipality, password_hash)
+            if staff is None:
+                self.stderr.write(f"No demo staff in {municipality.slug}: run seed_demo first.")
                 continue
             for applicant in APPLICANTS:
-                made += self._case(municipality, caseworker, applicant, password)
+                made += self._case(municipality, staff.caseworker, applicant, password_hash)
+            made += make_history(municipality, staff, password_hash)
         self.stdout.write(f"{made} demo cases created.")
 
     @transaction.atomic
-    def _case(self, municipality, caseworker, applicant, password):
-        email = f"{applicant['first'].lower()}@{municipality.slug}.example"
-        citizen = get_user_model().objects.filter(email=email).first()
-        if citizen is None:
-            citizen = get_user_model().objects.create_user(
-                username=email, email=email, password=password,
-                first_name=applicant["first"], last_name=applicant["last"])
-        key = uuid.uuid5(NAMESPACE, f"{municipality.slug}:{applicant['slot']}")
-        case, created = submit_application(ApplicationSubmission(
-            submission_key=key, municipality=municipality, citizen=citizen,
-            target_group=TargetGroup.objects.filter(code=applicant["target_group"]).first(),
-            answers={
-                "full_name": f"{applicant['first']} {applicant['last']}", "cpr_number": applicant["cpr"],
-                "email": email, "phone": "12 34 56 78", "address": "Torvet 3", "postcode": "9000",
-                "city": municipality.name.replace(" Kommune", ""), "business_idea": applicant["idea"],
-                "industry": applicant["industry"], "customers": "Private og små virksomheder i byen.",
-                "experience": "Flere års erfaring fra faget.", "motivation": "Jeg vil skabe mit eget job.",
-                "startup_costs_dkk": applicant["amount"] + 10000, "own_funding_dkk": 10000,
-                "requested_amount_dkk": applicant["amount"], "expected_monthly_income_dkk": 18000,
-            },
-        ))
+    def _case(self, municipality, caseworker, applicant, password_hash):
+        case, created = open_case(municipality, applicant, password_hash)
         if not created:
             return 0
-        create_receipt(case)
         if applicant["slot"] == "screening":
             casework.assign_case(case, caseworker, caseworker)
-            starts = timezone.localtime().replace(hour=10, minute=0, second=0, microsecond=0) + dt.timedelta(days=2)
+            starts = (timezone.localtime().replace(hour=10, minute=0, second=0, microsecond=0)
+                      + dt.timedelta(days=2))
             talks.book_talk(case, caseworker, starts_at=starts, ends_at=starts + dt.timedelta(hours=1),
                             location="Jobcentret, mødelokale 2", staff=[caseworker])
         elif applicant["slot"] == "waiting":

@@ -1,0 +1,106 @@
+"""The subsistence allowance for staff: record the granted allowance and the
+payment for each month. Thin views: ``services.allowance`` checks, saves and
+audits. The forms sit in the allowance section of the case page; each view
+takes a POST and returns to that section with a message."""
+
+import datetime
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+from wagtail.admin import messages
+
+from ..forms import CaseVersionForm
+from ..models import Allowance, Case
+from ..services import allowance as allowance_services
+from ..services.transitions import TransitionError
+from .access import staff_case_or_404
+from .loans import AmountField
+
+
+class MonthField(forms.CharField):
+    """A month as a month picker sends it ("2026-03") or as a date
+    ("2026-03-01"), cleaned to a date. The service checks it is the 1st."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 10)
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value).strip()
+        try:
+            if len(value) == 7:
+                return datetime.date.fromisoformat(f"{value}-01")
+            return datetime.date.fromisoformat(value)
+        except ValueError as exc:
+            raise forms.ValidationError(_("Choose a month.")) from exc
+
+
+class GrantForm(CaseVersionForm):
+    monthly_amount = AmountField(label=gettext_lazy("Monthly amount (kr.)"))
+    months = forms.IntegerField(label=gettext_lazy("Number of months"), min_value=1, max_value=120)
+    starts_on = MonthField(label=gettext_lazy("First month"))
+
+
+class PaymentForm(CaseVersionForm):
+    month = MonthField(label=gettext_lazy("Month"))
+    amount = AmountField(label=gettext_lazy("Amount paid (kr.)"))
+    paid_on = forms.DateField(label=gettext_lazy("Paid on"))
+
+
+def _case(request, pk, permission):
+    """The case through the one access check; a role without the permission
+    at all gets 403 whatever the case."""
+    if not request.user.has_perm(permission):
+        raise PermissionDenied
+    return staff_case_or_404(request, pk, permission=permission,
+                             queryset=Case.objects.select_related("municipality"))
+
+
+def case_url(case):
+    return reverse("backoffice:case", args=[case.pk]) + "#allowance-section"
+
+
+def _handle(request, case, form, action, success):
+    """Validate, call the service, and go back to the case page with a message."""
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            for error in errors:
+                messages.error(request, f"{label}: {error}" if label and field != "version" else error)
+    else:
+        try:
+            action(form.cleaned_data)
+        except TransitionError as error:
+            messages.error(request, str(error.message))
+        else:
+            messages.success(request, success)
+    return HttpResponseRedirect(case_url(case))
+
+
+@require_POST
+def grant(request, case_pk):
+    case = _case(request, case_pk, allowance_services.DECIDE_PERMISSION)
+    return _handle(request, case, GrantForm(request.POST, case=case), lambda data: (
+        allowance_services.grant_allowance(
+            case, request.user, monthly_amount_ore=data["monthly_amount"], months=data["months"],
+            starts_on=data["starts_on"], expected_version=data["version"])),
+        _("The subsistence allowance has been recorded."))
+
+
+@require_POST
+def payment(request, case_pk):
+    case = _case(request, case_pk, allowance_services.MANAGE_PERMISSION)
+    allowance = Allowance.objects.filter(case=case).first()
+    if allowance is None:
+        raise Http404("No allowance")
+    allowance.case = case
+    return _handle(request, case, PaymentForm(request.POST, case=case), lambda data: (
+        allowance_services.record_allowance_payment(
+            allowance, request.user, month=data["month"], amount_ore=data["amount"], paid_on=data["paid_on"],
+            expected_version=data["version"])),
+        _("The allowance payment has been recorded."))
