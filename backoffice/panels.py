@@ -263,7 +263,22 @@ class DeadlinesPanel(CasePanel):
         return {"rows": rows, "total": total, "limit": LIST_LIMIT, "days": DEADLINE_DAYS}
 
 
-PANELS = (MyOpenTasksPanel, NewApplicationsPanel, TalksThisWeekPanel, DeadlinesPanel)
+class WaitingForAccountPanel(CasePanel):
+    """The trial's main barrier: granted loans stuck without a verified
+    business account, longest waiting first."""
+
+    name = "backoffice_waiting_for_account"
+    template_name = "backoffice/panels/waiting_for_account.html"
+    order = 90
+
+    def get_rows(self, user):
+        from .services.business import cases_waiting_for_account
+
+        waiting = cases_waiting_for_account(user)
+        return {"rows": waiting[:LIST_LIMIT], "total": len(waiting)}
+
+
+PANELS = (MyOpenTasksPanel, NewApplicationsPanel, TalksThisWeekPanel, DeadlinesPanel, WaitingForAccountPanel)
 
 
 def add_case_panels(request, panels):

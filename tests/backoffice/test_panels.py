@@ -240,3 +240,18 @@ def test_the_dashboard_costs_the_same_queries_for_1_and_30_cases(client, nordby,
     with django_assert_max_num_queries(len(one.captured_queries)):
         html = client.get(reverse("wagtailadmin_home")).content.decode()
     assert html.count('href="/admin/casework/') >= 30  # every panel filled
+
+
+def test_granted_loans_waiting_for_a_business_account_are_on_the_dashboard(client, nordby, sydby, caseworker):
+    waiting = open_case(nordby, full_name="Venter Bank")
+    Case.objects.filter(pk=waiting.pk).update(status=Case.Status.LOAN_GRANTED)
+    not_yet = open_case(nordby, full_name="Ikke Endnu")
+    theirs = open_case(sydby, full_name="Sydby Bank")
+    Case.objects.filter(pk=theirs.pk).update(status=Case.Status.LOAN_GRANTED)
+    client.force_login(caseworker)
+    html = client.get(reverse("wagtailadmin_home")).content.decode()
+    assert "backoffice-waiting-for-account" in html
+    assert waiting.reference in html and reverse("backoffice:business_waiting") in html
+    assert theirs.reference not in html
+    panel = html[html.index("backoffice-waiting-for-account"):]
+    assert not_yet.reference not in panel

@@ -171,7 +171,19 @@ def test_from_cohort_to_payout(page, citizen_page, admitted_case, second_coordin
     case.refresh_from_db()
     assert case.status == S.LOAN_DISBURSED
 
-    # The citizen sees the loan on My page.
+    # Monthly follow-ups for the first six months of the business.
+    visit(page, f"/admin/casework/{case.pk}/follow-ups/plan/")
+    page.locator("input[name=start]").fill(_date(today + dt.timedelta(days=14)))
+    _submit_and_wait(page, page.locator("main form button[type=submit]").first)
+    assert case.follow_ups.count() == 6
+
+    # The citizen sees the loan, its repayment plan and the next follow-up on My page.
     visit(citizen_page, f"/my-page/cases/{case.reference}/")
     expect(citizen_page.locator("main")).to_contain_text(re.compile(r"40\.000"))
     screenshot(citizen_page, "my-page-loan-case")
+    visit(citizen_page, f"/my-page/cases/{case.reference}/loan/")
+    expect(citizen_page.locator("#schedule-heading")).to_be_visible()
+    expect(citizen_page.locator("table.repayment-plan tbody tr")).to_have_count(case.loan.instalments.count())
+    expect(citizen_page.locator("main")).to_contain_text("40.000,00 kr.")
+    expect(citizen_page.locator("#follow-up-heading")).to_be_visible()
+    screenshot(citizen_page, "my-page-loan")
