@@ -7,17 +7,16 @@ import datetime
 
 from django import forms
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
-from wagtail.admin import messages
 
 from ..forms import CaseVersionForm
 from ..models import Allowance, Case
 from ..services import allowance as allowance_services
-from ..services.transitions import TransitionError
+from .actions import run_section_action
 from .access import staff_case_or_404
 from .loans import AmountField
 
@@ -66,20 +65,7 @@ def case_url(case):
 
 
 def _handle(request, case, form, action, success):
-    """Validate, call the service, and go back to the case page with a message."""
-    if not form.is_valid():
-        for field, errors in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            for error in errors:
-                messages.error(request, f"{label}: {error}" if label and field != "version" else error)
-    else:
-        try:
-            action(form.cleaned_data)
-        except TransitionError as error:
-            messages.error(request, str(error.message))
-        else:
-            messages.success(request, success)
-    return HttpResponseRedirect(case_url(case))
+    return run_section_action(request, form, action, success, case_url(case))
 
 
 @require_POST

@@ -7,7 +7,7 @@ and returns to that section with a message saying what happened or why not."""
 
 from django import forms
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,8 +21,8 @@ from ..forms import CaseVersionForm
 from ..ledger_import import ImportRefused, import_payments, parse_amount_ore
 from ..models import Case, Decision, DecisionKind, Disbursement, LedgerEntry, Loan, Municipality
 from ..services import loans
-from ..services.transitions import TransitionError
 from ..tenancy import municipality_of
+from .actions import run_section_action
 from .access import staff_case_or_404
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -126,20 +126,7 @@ def case_url(case):
 
 
 def _handle(request, case, form, action, success):
-    """Validate, call the service, and go back to the case page with a message."""
-    if not form.is_valid():
-        for field, errors in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            for error in errors:
-                messages.error(request, f"{label}: {error}" if label and field != "version" else error)
-    else:
-        try:
-            action(form.cleaned_data)
-        except TransitionError as error:
-            messages.error(request, str(error.message))
-        else:
-            messages.success(request, success)
-    return HttpResponseRedirect(case_url(case))
+    return run_section_action(request, form, action, success, case_url(case))
 
 
 # --- Views ----------------------------------------------------------------------------------------
