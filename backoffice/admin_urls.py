@@ -54,6 +54,7 @@ urlpatterns = [
     path("<int:case_pk>/follow-ups/plan/", followup.plan, name="follow_up_plan"),
     path("<int:case_pk>/follow-ups/<int:pk>/", followup.follow_up, name="follow_up"),
     path("<int:case_pk>/outcomes/", followup.outcome, name="outcome_record"),
+    path("statistics/", include("backoffice.views.statistics.urls")),
     path("cohorts/", cohorts.cohort_list, name="cohorts"),
     path("cohorts/new/", cohorts.cohort_new, name="cohort_new"),
     path("cohorts/<int:pk>/", cohorts.cohort_detail, name="cohort"),

@@ -21,8 +21,15 @@ ROLE_GROUP_NAMES = {
 
 _CASE_WORK = ["backoffice.view_case", "backoffice.handle_case", "backoffice.assess_case"]
 
+# The coordinator keeps the evaluation's parameters: yearly targets,
+# break-even inputs, budget lines and expenses.
+_STATISTICS_SETTINGS = [
+    f"backoffice.{action}_{model}" for model in ("yearlytarget", "breakevenparameters", "budgetline", "expense")
+    for action in ("view", "add", "change", "delete")
+]
+
 # Model permissions per role. Steering group and editors get no case
-# permission at all: statistics and pages only.
+# permission at all: statistics (counts, no personal data) and pages only.
 ROLE_PERMISSIONS = {
     CASEWORKER: ["wagtailadmin.access_admin", *_CASE_WORK, "backoffice.assign_case",
                  "backoffice.decide_admission"],
@@ -32,9 +39,10 @@ ROLE_PERMISSIONS = {
                   "backoffice.manage_course", "backoffice.decide_loan", "backoffice.manage_loan",
                   "backoffice.export_cases", "backoffice.read_audit_log", "backoffice.anonymise_case",
                   "backoffice.change_decisiontemplate", "backoffice.view_decisiontemplate",
-                  "backoffice.change_retentionpolicy", "backoffice.view_retentionpolicy"],
+                  "backoffice.change_retentionpolicy", "backoffice.view_retentionpolicy",
+                  "backoffice.view_statistics", *_STATISTICS_SETTINGS],
     CONTENT_EDITOR: ["wagtailadmin.access_admin", "portal.change_sitesettings"],
-    STEERING_GROUP: ["wagtailadmin.access_admin"],
+    STEERING_GROUP: ["wagtailadmin.access_admin", "backoffice.view_statistics"],
 }
 
 EDITOR_PAGE_PERMISSIONS = ["add", "change", "publish", "lock", "unlock"]

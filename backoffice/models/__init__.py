@@ -13,11 +13,11 @@ from .business import Business, BusinessAccount
 from .loans import Allowance, AllowancePayment, Disbursement, LedgerEntry, Loan, RepaymentInstalment
 from .followup import FollowUp, SelfReport
 from .outcomes import Outcome
-from .evaluation import BreakEvenParameters, BudgetLine, YearlyTarget
+from .evaluation import BreakEvenParameters, BudgetLine, Expense, YearlyTarget
 from .retention import RetentionPolicy
 
 __all__ = [
-    "LoanPolicy", "Municipality", "StaffMembership", "TargetGroup",
+    "LoanPolicy", "Municipality", "StaffMembership", "TargetGroup", "Expense",
     "Case", "CaseApplication", "Document", "InformationRequest", "JournalNote", "Message", "ReferenceSequence",
     "Assessment", "ScreeningTalk",
     "Decision", "DecisionKind", "DecisionTemplate",

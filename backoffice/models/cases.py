@@ -86,6 +86,16 @@ class Case(models.Model):
         help_text=_("When a jobcenter caseworker referred the citizen, if they did."),
     )
     imported = models.BooleanField(_("imported"), default=False)
+    # Milestones of the scheme, kept on the case so the evaluation counts
+    # them with one aggregate for live and imported cases alike. The
+    # services set them (courses, loans, referral); the import sets them from
+    # the trial's records.
+    course_started_on = models.DateField(_("course started"), null=True, blank=True)
+    course_completed_on = models.DateField(_("course completed"), null=True, blank=True)
+    loan_granted_on = models.DateField(_("loan granted"), null=True, blank=True)
+    referred_ordinary_effort_on = models.DateField(
+        _("referred to the ordinary employment effort"), null=True, blank=True
+    )
     # Person-group marker (persongruppemarkering): from course grant through
     # the end of the loan period. Statistics select on it, so keep it exact.
     marked_from = models.DateField(_("person-group marker from"), null=True, blank=True)
@@ -118,6 +128,7 @@ class Case(models.Model):
             ("export_cases", _("Export case lists")),
             ("read_audit_log", _("Read the audit and access logs")),
             ("anonymise_case", _("Anonymise closed cases")),
+            ("view_statistics", _("See statistics and the evaluation (no personal data)")),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -142,6 +153,8 @@ class Case(models.Model):
             models.Index(fields=["reference"], name="case_reference_idx"),
             models.Index(fields=["municipality", "target_group"], name="case_target_group_idx"),
             models.Index(fields=["municipality", "marked_from", "marked_until"], name="case_marker_idx"),
+            models.Index(fields=["municipality", "course_started_on"], name="case_course_started_idx"),
+            models.Index(fields=["municipality", "loan_granted_on"], name="case_loan_granted_idx"),
         ]
 
     def __str__(self):

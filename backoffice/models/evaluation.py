@@ -3,6 +3,7 @@
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -95,3 +96,31 @@ class BudgetLine(models.Model):
 
     def __str__(self):
         return f"{self.municipality} {self.year} – {self.get_category_display()}"
+
+
+class Expense(models.Model):
+    """Money actually spent on the scheme outside the loan ledger and the
+    allowance payments (course costs, external consultants …), entered by
+    the coordinator so the budget watch compares budget with real spend."""
+
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="expenses", verbose_name=_("municipality")
+    )
+    spent_on = models.DateField(_("date"))
+    category = models.CharField(_("category"), max_length=30, choices=BudgetLine.Category.choices)
+    amount_dkk = models.PositiveIntegerField(_("amount (DKK)"))
+    note = models.CharField(_("what for"), max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("entered by"),
+    )
+    created_at = models.DateTimeField(_("entered"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("expense")
+        verbose_name_plural = _("expenses")
+        ordering = ["municipality", "-spent_on", "-id"]
+        indexes = [models.Index(fields=["municipality", "spent_on"], name="expense_date_idx")]
+
+    def __str__(self):
+        return f"{self.municipality} {self.spent_on} – {self.get_category_display()}: {self.amount_dkk} kr."

@@ -265,6 +265,14 @@ def _mark(case, day):
         case.marked_from = day
 
 
+def _start_course(case, cohort, today):
+    """The course milestone for the evaluation: the cohort's first day, or
+    the day the place was given when someone joins a running cohort."""
+    started = max(cohort.starts_on, today)
+    Case.objects.filter(pk=case.pk).update(course_started_on=started, course_completed_on=None)
+    case.course_started_on, case.course_completed_on = started, None
+
+
 def _give_place(enrolment, case, user, today, action, **data):
     """The enrolment gets a place; the case goes into the course."""
     Enrolment.objects.filter(pk=enrolment.pk).update(
@@ -274,6 +282,7 @@ def _give_place(enrolment, case, user, today, action, **data):
     transitions.transition(case, S.IN_COURSE, user=user, data={"reason": "course_place",
                                                                 "cohort": enrolment.cohort_id})
     _mark(case, today)
+    _start_course(case, enrolment.cohort, today)
 
 
 def enrol(case, user, cohort, *, expected_version=None, today=None):
@@ -304,13 +313,14 @@ def enrol(case, user, cohort, *, expected_version=None, today=None):
             transitions.transition(locked, S.IN_COURSE, user=user, data={"reason": "course_place",
                                                                           "cohort": cohort.pk})
             _mark(locked, today)
+            _start_course(locked, locked_cohort, today)
         else:
             last = locked_cohort.enrolments.filter(status=E.WAITING).aggregate(m=Max("waiting_position"))["m"]
             enrolment = Enrolment.objects.create(case=locked, cohort=locked_cohort, status=E.WAITING,
                                                  waiting_position=(last or 0) + 1)
             _case_log(locked, WAITING_ACTION, user, enrolment, position=enrolment.waiting_position)
             transitions.bump_version(locked)
-        for name in ("status", "status_changed_at", "version", "marked_from"):
+        for name in ("status", "status_changed_at", "version", "marked_from", "course_started_on"):
             setattr(case, name, getattr(locked, name))
     return enrolment
 
@@ -370,6 +380,8 @@ def end_enrolment(enrolment, user, outcome, *, ended_on=None, expected_version=N
                   waiting=was_waiting)
         transitions.transition(case, OUTCOME_STATUS[outcome], user=user,
                                data={"reason": "course_ended", "cohort": cohort.pk})
+        if outcome == E.COMPLETED:
+            Case.objects.filter(pk=case.pk).update(course_completed_on=ended_on)
         if outcome in FREES_PLACE and case.marked_from is not None:
             Case.objects.filter(pk=case.pk).update(marked_until=max(ended_on, case.marked_from))
         if was_waiting:

@@ -281,6 +281,8 @@ def grant_loan(case, user, *, amount_ore, grace_months=None, repayment_months=No
             case=locked, principal_ore=amount_ore, annual_interest_rate=policy.annual_interest_rate,
             grace_months=grace, repayment_months=months, granted_on=today, granted_by=user, decision=decision,
         )
+        Case.objects.filter(pk=locked.pk).update(loan_granted_on=today)
+        locked.loan_granted_on = case.loan_granted_on = today
         first = first_due_date(today, grace)
         RepaymentInstalment.objects.bulk_create([
             RepaymentInstalment(loan=loan, due_on=add_months(first, number), amount_ore=amount)

@@ -1,0 +1,3 @@
+"""Statistics URLs (see urls.py)."""
+
+urlpatterns = []
