@@ -20,7 +20,6 @@ install: $(VENV)/.installed
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
-	$(PY) manage.py seed_demo_cases
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install

@@ -20,7 +20,7 @@ def wagtail_root_page():
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
-        call_command("seed_demo", quiet=True)
+        call_command("seed_demo", quiet=True, without_cases=True)
 
 
 @pytest.fixture
@@ -31,7 +31,7 @@ def demo(db):
 
     if not Municipality.objects.exists():
         wagtail_root_page()
-        call_command("seed_demo", quiet=True)
+        call_command("seed_demo", quiet=True, without_cases=True)
     return {m.slug: m for m in Municipality.objects.select_related("site", "loan_policy")}
 
 

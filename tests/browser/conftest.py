@@ -83,7 +83,7 @@ def demo_snapshot(django_db_setup, django_db_blocker):
     snapshot on top of the seeded database would collide. So the snapshot is
     taken again here, after seeding, and each browser test starts from it."""
     with django_db_blocker.unblock():
-        call_command("seed_demo", quiet=True)
+        call_command("seed_demo", quiet=True, without_cases=True)
         for connection in connections.all():
             connection._test_serialized_contents = connection.creation.serialize_db_to_string()
     _db["blocker"] = django_db_blocker
@@ -94,7 +94,7 @@ def demo_site(demo_snapshot, live_server, transactional_db, django_db_serialized
     """The live server, with the demo municipalities, sites, pages and users in
     the database (restored from the snapshot; seed_demo leaves what exists
     alone, so running it again only fills in anything that is missing)."""
-    call_command("seed_demo", quiet=True)
+    call_command("seed_demo", quiet=True, without_cases=True)
     mail.outbox.clear()
     return live_server
 

@@ -3,7 +3,12 @@
 Safe to run any number of times: what exists is left alone (a site that an
 editor has changed keeps the changes), what is missing is created. Page types
 added to the demo later (ADDED_LATER) are added to an existing site that has
-none, in both languages; other pages an editor deleted stay deleted."""
+none, in both languages; other pages an editor deleted stay deleted.
+
+Then ``seed_demo_cases`` gives each municipality applicants and a history
+of cases (cohorts, loans in repayment, in arrears and written off, outcomes).
+``--without-cases`` leaves that out: the test fixture is sites, pages and
+users only, so tests build exactly the cases they count."""
 
 import copy
 import datetime
@@ -13,6 +18,7 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.files.images import ImageFile
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -64,9 +70,20 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--quiet", action="store_true", help="Do not print the demo users.")
+        parser.add_argument(
+            "--without-cases", action="store_true",
+            help="Only sites, pages and users, no applicants and case history (the test fixture).",
+        )
+
+    def handle(self, *args, quiet=False, without_cases=False, **options):
+        self._sites_and_users(quiet)
+        if not without_cases:
+            # Applicants and a year and a half of history through the same
+            # services as real cases: cohorts, loans, outcomes, statistics.
+            call_command("seed_demo_cases", stdout=self.stdout, stderr=self.stderr)
 
     @transaction.atomic
-    def handle(self, *args, quiet=False, **options):
+    def _sites_and_users(self, quiet):
         password = os.environ.get("DEMO_PASSWORD") or DEFAULT_DEMO_PASSWORD
         danish, english = self._locales()
         self._remove_wagtail_welcome_page()
