@@ -36,6 +36,7 @@ from ..models import (
 from ..services import allowance as allowance_section
 from ..services import business as business_section
 from ..services import casework
+from ..services.talks import TALK_STATUSES
 from ..services import followup as followup_section
 from ..selectors_loans import loan_panel
 from ..services.transitions import TransitionError
@@ -100,6 +101,8 @@ def case_detail(request, pk, bound_forms=None, status=200):
         "timeline": timeline(case),
         "can_start_assessment": case.status == S.SUBMITTED and S.SCREENING in next_statuses(case.status),
         "unread_messages": unread,
+        # Talks belong to the screening; the service refuses them later on.
+        "can_book_talk": case.status in TALK_STATUSES,
         "business_section": business_section.section(case),
         "followup_section": followup_section.section(case),
         "loan_panel": loan_panel(case, request.user),

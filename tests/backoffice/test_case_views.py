@@ -342,3 +342,12 @@ def test_the_coordinator_reads_the_audit_log_per_case_and_per_user(client, casew
     assert case.reference in per_user
     sydby = staff("sagsbehandler@sydby.example")
     assert client.get(reverse("backoffice:audit_user", args=[sydby.pk])).status_code == 404
+
+
+def test_book_a_talk_is_offered_only_during_the_screening(client, caseworker, case):
+    talk_link = reverse("backoffice:talk_new", args=[case.pk])
+    page = as_user(client, caseworker).get(reverse("backoffice:case", args=[case.pk]))
+    assert talk_link in page.content.decode()
+    Case.objects.filter(pk=case.pk).update(status=S.ADMITTED)
+    page = client.get(reverse("backoffice:case", args=[case.pk]))
+    assert page.status_code == 200 and talk_link not in page.content.decode()
