@@ -8,6 +8,7 @@ from .views import assessments, audit, business, case, decisions, documents, fol
 from .views import cohorts
 from .views import loans as loan_views
 from .views import allowance as allowance_views
+from .views import referral as referral_views
 
 app_name = "backoffice"
 
@@ -49,6 +50,7 @@ urlpatterns = [
     path("loans/import/", loan_views.import_file, name="loan_import"),
     path("<int:case_pk>/allowance/grant/", allowance_views.grant, name="allowance_grant"),
     path("<int:case_pk>/allowance/payments/", allowance_views.payment, name="allowance_payment"),
+    path("<int:case_pk>/refer/", referral_views.refer, name="case_refer"),
     path("business/waiting/", business.waiting_for_account, name="business_waiting"),
     path("<int:case_pk>/business/verify/", business.verify_account, name="business_verify"),
     path("<int:case_pk>/follow-ups/plan/", followup.plan, name="follow_up_plan"),

@@ -1,7 +1,8 @@
 """Which case status may follow which: pure data, no database writes.
 
 The service layer checks ``can_transition`` before it changes a case and
-records the change; imports of historic cases set status directly.
+records the change; the import of historic cases (``services.case_import``)
+walks the same transitions, step by step, so each is in the audit log.
 
 Design notes:
 - Consultation (partshøring) has its own status before an adverse
@@ -11,6 +12,10 @@ Design notes:
   klage), so NOT_ADMITTED and LOAN_DECLINED may still lead forward.
 - The loan is paid only into a verified business account, so there is no
   way from LOAN_GRANTED to LOAN_DISBURSED except through BUSINESS_SETUP.
+- A participant who completed the course and gets no loan is referred to
+  the ordinary employment effort and the case closed
+  (``services.referral``): hence COURSE_COMPLETED → CLOSED, without a
+  loan decision first.
 - Every path ends in CLOSED (where the outcome is recorded) and only a
   closed case can be anonymised. ANONYMISED is the only terminal status.
 """
@@ -27,8 +32,9 @@ TRANSITIONS: dict[S, set[S]] = {
     S.ADMITTED: {S.IN_COURSE, S.LEFT_FOR_EMPLOYMENT, S.WITHDRAWN},
     S.NOT_ADMITTED: {S.ADMITTED, S.CLOSED},
     S.IN_COURSE: {S.COURSE_COMPLETED, S.LEFT_FOR_EMPLOYMENT, S.DROPPED_OUT},
+    # CLOSED: referred to the ordinary employment effort without a loan (services.referral).
     S.COURSE_COMPLETED: {
-        S.LOAN_CONSULTATION, S.LOAN_GRANTED, S.LOAN_DECLINED, S.LEFT_FOR_EMPLOYMENT, S.WITHDRAWN,
+        S.LOAN_CONSULTATION, S.LOAN_GRANTED, S.LOAN_DECLINED, S.LEFT_FOR_EMPLOYMENT, S.WITHDRAWN, S.CLOSED,
     },
     S.LOAN_CONSULTATION: {S.COURSE_COMPLETED, S.LOAN_GRANTED, S.LOAN_DECLINED, S.WITHDRAWN},
     S.LOAN_GRANTED: {S.BUSINESS_SETUP, S.LEFT_FOR_EMPLOYMENT, S.WITHDRAWN},

@@ -1,5 +1,7 @@
 """Panels on the Wagtail admin's dashboard for staff who handle cases: my
-open tasks, new applications, talks this week, deadlines passing.
+open tasks, new applications, talks this week, deadlines passing, loans
+waiting for a business account, loans in arrears and missing monthly
+self-reports.
 
 Each panel is a Wagtail ``Component`` (like the built-in "Your most recent
 edits"), added by the ``construct_homepage_panels`` hook for users with
@@ -11,7 +13,9 @@ there are. Names are shown (staff may see them); CPR numbers never.
 
 import datetime
 
-from django.db.models import BooleanField, Count, Exists, F, OuterRef, Q, Subquery, Value, When
+from django.db.models import (
+    BigIntegerField, BooleanField, Count, DateField, Exists, F, OuterRef, Q, Subquery, Sum, Value, When,
+)
 from django.db.models import Case as CaseExpression
 from django.db.models.functions import Coalesce, Greatest
 from django.urls import NoReverseMatch, reverse
@@ -278,7 +282,138 @@ class WaitingForAccountPanel(CasePanel):
         return {"rows": waiting[:LIST_LIMIT], "total": len(waiting)}
 
 
-PANELS = (MyOpenTasksPanel, NewApplicationsPanel, TalksThisWeekPanel, DeadlinesPanel, WaitingForAccountPanel)
+# --- Loans in arrears and missing self-reports ------------------------------------------------------
+
+ARREARS_LIMIT = 5
+LOAN_PERMISSION = "backoffice.manage_loan"
+
+
+def _sum_subquery(queryset, expression):
+    """A correlated subquery: the SUM of ``expression`` over ``queryset``
+    (already filtered on OuterRef), NULL when it has no rows."""
+    return Subquery(queryset.order_by().values("loan").annotate(total=Sum(expression)).values("total")[:1],
+                    output_field=BigIntegerField())
+
+
+def loans_in_arrears(user, today=None):
+    """Open, paid-out loans of the cases ``user`` may see whose oldest unpaid
+    instalment is past due, annotated with ``oldest_due`` (that instalment's
+    due date), ``arrears_ore`` and ``full_name``. The same rule as
+    ``selectors_loans.days_past_due`` (payments cover the instalments oldest
+    first), computed in the database: one query however many loans."""
+    from .models import LedgerEntry, Loan, RepaymentInstalment
+    from .services.loans import OPEN_LOAN_STATUSES, SERVICED_STATUSES
+
+    today = today or timezone.localdate()
+    K = LedgerEntry.Kind
+    credits = LedgerEntry.objects.filter(loan=OuterRef("pk")).exclude(kind__in=(K.DISBURSEMENT, K.INTEREST))
+    # What each instalment and all before it add up to (one instalment per due date).
+    cumulative = _sum_subquery(
+        RepaymentInstalment.objects.filter(loan=OuterRef("loan"), due_on__lte=OuterRef("due_on")),
+        "amount_ore")
+    oldest_unpaid = (RepaymentInstalment.objects.filter(loan=OuterRef("pk"))
+                     .annotate(cumulative=cumulative).filter(cumulative__gt=OuterRef("credited"))
+                     .order_by("due_on").values("due_on")[:1])
+    due_before_today = _sum_subquery(
+        RepaymentInstalment.objects.filter(loan=OuterRef("pk"), due_on__lt=today), "amount_ore")
+    return (
+        Loan.objects.filter(case__in=cases_for_staff(user).values("pk"), status__in=OPEN_LOAN_STATUSES,
+                            case__status__in=SERVICED_STATUSES)
+        .filter(Exists(LedgerEntry.objects.filter(loan=OuterRef("pk"), kind=K.DISBURSEMENT)))
+        .annotate(credited=Coalesce(_sum_subquery(credits, -F("amount_ore")), Value(0),
+                                    output_field=BigIntegerField()))
+        .annotate(oldest_due=Subquery(oldest_unpaid, output_field=DateField()))
+        .filter(oldest_due__lt=today)
+        .annotate(arrears_ore=Coalesce(due_before_today, Value(0), output_field=BigIntegerField())
+                  - F("credited"))
+    )
+
+
+def arrears_overview(user, today=None, limit=ARREARS_LIMIT):
+    """``(buckets, rows, total)``: the number of loans in each arrears
+    bucket (1–30, 31–90, 90+ days past due), the ``limit`` longest in arrears
+    with their case, and the total. Two queries."""
+    from .selectors_loans import BUCKETS
+    from .services.loans import kroner
+
+    today = today or timezone.localdate()
+    loans = loans_in_arrears(user, today)
+    counts = {}
+    for low, high, label in BUCKETS:
+        condition = Q(oldest_due__lte=today - datetime.timedelta(days=low))
+        if high is not None:
+            condition &= Q(oldest_due__gte=today - datetime.timedelta(days=high))
+        counts[label] = Count("pk", filter=condition)
+    sums = loans.aggregate(**counts)
+    buckets = [{"label": label, "count": sums[label]} for _low, _high, label in BUCKETS]
+    rows = list(loans.select_related("case").annotate(full_name=F("case__application__full_name"))
+                .order_by("oldest_due", "pk")[:limit])
+    for loan in rows:
+        loan.days_past_due = (today - loan.oldest_due).days
+        loan.arrears_kr = kroner(loan.arrears_ore)
+        loan.url = (case_url(loan.case_id) or "") + "#loan-section"
+    return buckets, rows, sum(bucket["count"] for bucket in buckets)
+
+
+def shows_arrears_panel(user):
+    return shows_case_panels(user) and user.has_perm(LOAN_PERMISSION)
+
+
+def missing_last_months_report(user, today=None, limit=LIST_LIMIT):
+    """``(rows, total, month)``: cases in follow-up (the business has started,
+    the loan is being paid out or repaid) with no monthly self-report for
+    last month, though one is due for it (``services.followup.report_months``:
+    from the business's start month, within its first ``REPORT_MONTHS``
+    months). Oldest business first; two queries."""
+    from .models import SelfReport
+    from .services.followup import REPORT_MONTHS, SELF_REPORT_STATUSES, add_months, first_of_month
+
+    today = today or timezone.localdate()
+    last_month = add_months(first_of_month(today), -1)
+    earliest_start = add_months(last_month, -(REPORT_MONTHS - 1))
+    cases = (
+        cases_for_staff(user).filter(status__in=SELF_REPORT_STATUSES,
+                                     business__started_on__lt=first_of_month(today),
+                                     business__started_on__gte=earliest_start)
+        .filter(~Exists(SelfReport.objects.filter(case=OuterRef("pk"), month=last_month)))
+    )
+    rows = list(
+        cases.select_related("assigned_to")
+        .annotate(full_name=F("application__full_name"), started_on=F("business__started_on"),
+                  last_report=_latest(SelfReport.objects.all(), "month"))
+        .order_by("business__started_on", "pk")[:limit]
+    )
+    for case in rows:
+        case.url = (case_url(case.pk) or "") + "#followup-section"
+    return rows, cases.count(), last_month
+
+
+class LoansInArrearsPanel(CasePanel):
+    """Loans whose oldest unpaid instalment is past due, by arrears bucket."""
+
+    name = "backoffice_loans_in_arrears"
+    template_name = "backoffice/panels/loans_in_arrears.html"
+    order = 100
+
+    def get_rows(self, user):
+        buckets, rows, total = arrears_overview(user)
+        return {"buckets": buckets, "rows": rows, "total": total, "limit": ARREARS_LIMIT}
+
+
+class MissingSelfReportsPanel(CasePanel):
+    """Businesses in follow-up that have not reported on last month."""
+
+    name = "backoffice_missing_self_reports"
+    template_name = "backoffice/panels/missing_self_reports.html"
+    order = 110
+
+    def get_rows(self, user):
+        rows, total, month = missing_last_months_report(user)
+        return {"rows": rows, "total": total, "month": month, "limit": LIST_LIMIT}
+
+
+PANELS = (MyOpenTasksPanel, NewApplicationsPanel, TalksThisWeekPanel, DeadlinesPanel, WaitingForAccountPanel,
+          MissingSelfReportsPanel)
 
 
 def add_case_panels(request, panels):
@@ -286,3 +421,5 @@ def add_case_panels(request, panels):
     may see cases; editors and the steering group get none."""
     if shows_case_panels(request.user):
         panels.extend(panel(request) for panel in PANELS)
+    if shows_arrears_panel(request.user):
+        panels.append(LoansInArrearsPanel(request))

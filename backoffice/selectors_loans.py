@@ -1,6 +1,10 @@
 """Reads on loans: balance, schedule, next instalment, days past due and
 arrears bucket, and the loan section of the staff case page.
 
+Balance = disbursed + interest booked − repaid − written off. Each
+instalment is principal plus the month's interest (0 on an interest-free
+loan); the interest is in the ledger once it has fallen due.
+
 Payments pay the instalments oldest first (FIFO): an instalment is paid when
 the repayments (and write-offs) booked so far cover it and every instalment
 before it. The sums and the running total of the schedule are computed in
@@ -26,11 +30,13 @@ class Totals:
     repaid_ore: int
     written_off_ore: int
     balance_ore: int
+    interest_ore: int = 0  # interest booked so far (it falls due with each instalment)
 
 
 def totals(loan):
-    """Disbursed, repaid and written off (corrections counted with the kind
-    they correct) and the balance, in one query."""
+    """Disbursed, interest booked, repaid and written off (corrections
+    counted with the kind they correct) and the balance, in one query:
+    balance = disbursed + interest − repaid − written off."""
     credit_kind = Q(kind=K.REPAYMENT) | Q(kind=K.CORRECTION, corrects__kind=K.REPAYMENT)
     write_off_kind = Q(kind=K.WRITE_OFF) | Q(kind=K.CORRECTION, corrects__kind=K.WRITE_OFF)
     sums = LedgerEntry.objects.filter(loan=loan).aggregate(
@@ -38,10 +44,12 @@ def totals(loan):
                                                                         corrects__kind=K.DISBURSEMENT)),
         repaid=Sum("amount_ore", filter=credit_kind),
         written_off=Sum("amount_ore", filter=write_off_kind),
+        interest=Sum("amount_ore", filter=Q(kind=K.INTEREST)),
         balance=Sum("amount_ore"),
     )
     return Totals(disbursed_ore=sums["disbursed"] or 0, repaid_ore=-(sums["repaid"] or 0),
-                  written_off_ore=-(sums["written_off"] or 0), balance_ore=sums["balance"] or 0)
+                  written_off_ore=-(sums["written_off"] or 0), balance_ore=sums["balance"] or 0,
+                  interest_ore=sums["interest"] or 0)
 
 
 def balance_ore(loan):
@@ -49,8 +57,9 @@ def balance_ore(loan):
 
 
 def credited_ore(loan):
-    """What has been paid or forgiven so far: covers the instalments."""
-    total = LedgerEntry.objects.filter(loan=loan).exclude(kind=K.DISBURSEMENT).aggregate(
+    """What has been paid or forgiven so far: covers the instalments
+    (principal and interest), oldest first."""
+    total = LedgerEntry.objects.filter(loan=loan).exclude(kind__in=(K.DISBURSEMENT, K.INTEREST)).aggregate(
         total=Sum("amount_ore"))["total"]
     return -(total or 0)
 
@@ -148,6 +157,8 @@ class LoanPanel:
     write_off_decisions: list = field(default_factory=list)
     policy: object = None
     may_request: bool = False
+    has_interest: bool = False  # the loan carries interest (rate above 0)
+    scheduled_interest_ore: int = 0  # the interest in the whole repayment plan
     kr: dict = field(default_factory=dict)  # amounts formatted for the template ("1.234,50")
 
 
@@ -201,11 +212,16 @@ def loan_panel(case, user, today=None):
     panel.kr = {"principal": kr(loan.principal_ore), "disbursed": kr(panel.totals.disbursed_ore),
                 "repaid": kr(panel.totals.repaid_ore), "written_off": kr(panel.totals.written_off_ore),
                 "balance": kr(panel.totals.balance_ore), "arrears": kr(panel.arrears_ore),
-                "next": kr(panel.next_amount_ore), "left": kr(max(panel.left_to_request_ore, 0))}
+                "next": kr(panel.next_amount_ore), "left": kr(max(panel.left_to_request_ore, 0)),
+                "interest": kr(panel.totals.interest_ore)}
+    panel.has_interest = loan.annual_interest_rate > 0 or panel.totals.interest_ore > 0
+    panel.scheduled_interest_ore = sum(row.interest_ore for row in panel.schedule)
+    panel.kr["scheduled_interest"] = kr(panel.scheduled_interest_ore)
     for row in [*panel.schedule, *panel.disbursements, *panel.entries]:
         row.amount_kr = kr(row.amount_ore)
     for row in panel.schedule:
         row.covered_kr = kr(row.covered_ore)
+        row.principal_kr, row.interest_kr = kr(row.principal_ore), kr(row.interest_ore)
     if panel.may_write_off:
         used = {entry.decision_id for entry in panel.entries if entry.decision_id}
         panel.write_off_decisions = [

@@ -132,6 +132,20 @@ def add_case_dashboard_panels(request, panels):
     add_case_panels(request, panels)
 
 
+@hooks.register("register_log_actions")
+def register_interest_and_allowance_approval_log_actions(actions):
+    # Issue 5 (interest in the ledger, four eyes on allowance payments).
+    from django.utils.translation import gettext_lazy as _
+
+    from .services import allowance, loans
+
+    actions.register_action(loans.INTEREST_BOOKED_ACTION, _("Book interest"), _("Interest booked"))
+    actions.register_action(allowance.ALLOWANCE_PAYMENT_APPROVED_ACTION, _("Approve allowance payment"),
+                            _("Allowance payment approved"))
+    actions.register_action(allowance.ALLOWANCE_PAYMENT_CANCELLED_ACTION, _("Cancel allowance payment request"),
+                            _("Allowance payment request cancelled"))
+
+
 @hooks.register("register_admin_viewset")
 def register_retention_policy_viewset():
     from .views.retention_policy import retention_policy_viewset
@@ -272,5 +286,65 @@ def register_allowance_log_actions(actions):
 
     actions.register_action(allowance.ALLOWANCE_GRANTED_ACTION, _("Record granted subsistence allowance"),
                             _("Subsistence allowance granted"))
-    actions.register_action(allowance.ALLOWANCE_PAYMENT_ACTION, _("Record allowance payment"),
-                            _("Allowance payment recorded"))
+    actions.register_action(allowance.ALLOWANCE_PAYMENT_ACTION, _("Ask for allowance payment"),
+                            _("Allowance payment asked for (awaits a second person's approval)"))
+
+
+# --- Statistics menu and parameter log actions (issue 6, H4) ---------------------------------------
+
+
+@hooks.register("register_admin_menu_item")
+def register_statistics_menu():
+    from django.urls import reverse_lazy
+    from django.utils.translation import gettext_lazy as _
+    from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
+
+    class StatisticsMenuItem(MenuItem):
+        def is_shown(self, request):
+            return request.user.has_perm("backoffice.view_statistics")
+
+    class StatisticsSubmenu(SubmenuMenuItem):
+        def is_shown(self, request):
+            return request.user.has_perm("backoffice.view_statistics")
+
+    items = [
+        (_("Overview"), "statistics_index", "view"),
+        (_("Evaluation report"), "statistics_evaluation", "doc-full"),
+        (_("Funnel"), "statistics_funnel", "filter"),
+        (_("Business accounts"), "statistics_accounts", "time"),
+        (_("Break-even"), "statistics_break_even", "order"),
+        (_("Budget"), "statistics_budget", "list-ul"),
+    ]
+    menu = Menu(items=[
+        StatisticsMenuItem(label, reverse_lazy(f"backoffice:{name}"), name=f"statistics-{name}", icon_name=icon,
+                           order=index * 10)
+        for index, (label, name, icon) in enumerate(items)
+    ])
+    return StatisticsSubmenu(_("Statistics"), menu, name="statistics", icon_name="table", order=700)
+
+
+@hooks.register("register_log_actions")
+def register_statistics_settings_log_actions(actions):
+    from django.utils.translation import gettext_lazy as _
+
+    from .services import statistics_settings as s
+
+    actions.register_action(s.TARGET_SAVED_ACTION, _("Save yearly target"), _("Yearly target saved"))
+    actions.register_action(s.TARGET_DELETED_ACTION, _("Delete yearly target"), _("Yearly target deleted"))
+    actions.register_action(s.BREAK_EVEN_SAVED_ACTION, _("Save break-even parameters"),
+                            _("Break-even parameters saved"))
+    actions.register_action(s.BUDGET_LINE_SAVED_ACTION, _("Save budget line"), _("Budget line saved"))
+    actions.register_action(s.BUDGET_LINE_DELETED_ACTION, _("Delete budget line"), _("Budget line deleted"))
+    actions.register_action(s.EXPENSE_SAVED_ACTION, _("Save expense"), _("Expense saved"))
+    actions.register_action(s.EXPENSE_DELETED_ACTION, _("Delete expense"), _("Expense deleted"))
+
+
+@hooks.register("register_log_actions")
+def register_import_and_referral_log_actions(actions):
+    from django.utils.translation import gettext_lazy as _
+
+    from .services import case_import, referral
+
+    actions.register_action(case_import.IMPORTED_ACTION, _("Import case"), _("Case imported from earlier records"))
+    actions.register_action(referral.REFERRED_ACTION, _("Refer to the ordinary employment effort"),
+                            _("Referred to the ordinary employment effort"))

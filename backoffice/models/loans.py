@@ -70,19 +70,30 @@ class Loan(models.Model):
 
 
 class RepaymentInstalment(models.Model):
-    """One due payment in the schedule; regenerated if terms change."""
+    """One due payment in the schedule: ``amount_ore`` is the principal
+    repaid plus the month's interest (0 on an interest-free loan). The
+    interest is booked in the ledger when the instalment falls due
+    (``services.loans.book_due_interest``)."""
 
     loan = models.ForeignKey(
         Loan, on_delete=models.CASCADE, related_name="instalments", verbose_name=_("loan")
     )
     due_on = models.DateField(_("due on"))
     amount_ore = models.PositiveBigIntegerField(_("amount (øre)"))
+    principal_ore = models.PositiveBigIntegerField(_("principal (øre)"), default=0)
+    interest_ore = models.PositiveBigIntegerField(_("interest (øre)"), default=0)
 
     class Meta:
         verbose_name = _("repayment instalment")
         verbose_name_plural = _("repayment instalments")
         ordering = ["loan", "due_on"]
-        constraints = [models.UniqueConstraint(fields=["loan", "due_on"], name="instalment_one_per_due_date")]
+        constraints = [
+            models.UniqueConstraint(fields=["loan", "due_on"], name="instalment_one_per_due_date"),
+            models.CheckConstraint(
+                condition=models.Q(amount_ore=models.F("principal_ore") + models.F("interest_ore")),
+                name="instalment_amount_is_principal_plus_interest",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.loan} – {self.due_on}"
@@ -97,6 +108,7 @@ class LedgerEntry(AppendOnlyModel):
         REPAYMENT = "repayment", _("Repayment")
         WRITE_OFF = "write_off", _("Write-off")
         CORRECTION = "correction", _("Correction")
+        INTEREST = "interest", _("Interest")
 
     loan = models.ForeignKey(
         Loan, on_delete=models.PROTECT, related_name="ledger_entries", verbose_name=_("loan")
@@ -116,8 +128,15 @@ class LedgerEntry(AppendOnlyModel):
         Decision, on_delete=models.PROTECT, null=True, blank=True, related_name="ledger_entries",
         verbose_name=_("decision"),
     )
+    # The instalment whose interest an ``interest`` entry books: at most once each.
+    instalment = models.ForeignKey(
+        RepaymentInstalment, on_delete=models.PROTECT, null=True, blank=True, related_name="interest_entries",
+        verbose_name=_("instalment"),
+    )
+    # Empty only for interest booked by the daily task (no person booked it).
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("booked by")
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("booked by"),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
@@ -132,10 +151,20 @@ class LedgerEntry(AppendOnlyModel):
             ),
             # Catches sign mistakes in imports before they corrupt a balance.
             models.CheckConstraint(
-                condition=models.Q(kind="disbursement", amount_ore__gt=0)
+                condition=models.Q(kind__in=["disbursement", "interest"], amount_ore__gt=0)
                 | models.Q(kind__in=["repayment", "write_off"], amount_ore__lt=0)
                 | (models.Q(kind="correction") & ~models.Q(amount_ore=0)),
                 name="ledger_amount_sign_matches_kind",
+            ),
+            # Interest belongs to one instalment and is booked once; only interest is booked by nobody.
+            models.CheckConstraint(
+                condition=models.Q(kind="interest", instalment__isnull=False)
+                | (~models.Q(kind="interest") & models.Q(instalment__isnull=True, created_by__isnull=False)),
+                name="ledger_interest_has_instalment",
+            ),
+            models.UniqueConstraint(
+                fields=["instalment"], condition=models.Q(kind="interest"),
+                name="ledger_interest_once_per_instalment",
             ),
         ]
 
@@ -218,6 +247,11 @@ class Allowance(models.Model):
         Decision, on_delete=models.PROTECT, null=True, blank=True, related_name="allowances",
         verbose_name=_("decision"), help_text=_("Empty only for imported allowances."),
     )
+    # Who recorded the grant: may not approve a monthly payment (four eyes).
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("granted by"),
+    )
 
     class Meta:
         verbose_name = _("subsistence allowance")
@@ -229,7 +263,9 @@ class Allowance(models.Model):
 
 
 class AllowancePayment(models.Model):
-    """The allowance paid for one month."""
+    """The allowance for one month: requested by one staff member
+    (``recorded_by``) and approved by another (four eyes), like a loan
+    payout. Only an approved payment counts as paid."""
 
     allowance = models.ForeignKey(
         Allowance, on_delete=models.PROTECT, related_name="payments", verbose_name=_("allowance")
@@ -238,16 +274,34 @@ class AllowancePayment(models.Model):
     amount_ore = models.PositiveBigIntegerField(_("amount (øre)"))
     paid_on = models.DateField(_("paid on"), null=True, blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by")
     )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("approved by"),
+    )
+    approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("allowance payment")
         verbose_name_plural = _("allowance payments")
         ordering = ["allowance", "month"]
         constraints = [
-            models.UniqueConstraint(fields=["allowance", "month"], name="allowance_payment_one_per_month")
+            models.UniqueConstraint(fields=["allowance", "month"], name="allowance_payment_one_per_month"),
+            models.CheckConstraint(
+                condition=models.Q(approved_by__isnull=True) | ~models.Q(approved_by=models.F("recorded_by")),
+                name="allowance_payment_four_eyes",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(approved_by__isnull=True, approved_at__isnull=True)
+                | models.Q(approved_by__isnull=False, approved_at__isnull=False, paid_on__isnull=False),
+                name="allowance_payment_approved_by_at_and_paid_on",
+            ),
         ]
+
+    @property
+    def is_approved(self):
+        return self.approved_at is not None
 
     def __str__(self):
         return f"{self.allowance} – {self.month:%Y-%m}"

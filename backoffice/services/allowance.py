@@ -16,10 +16,12 @@ Rules built in:
   longer. The allowance runs in whole months from the first of a month.
 - One payment per granted month, never more than the monthly amount, never
   outside the granted months, paid on a day that is not in the future.
-- No four eyes on allowance payments: neither the domain brief nor the model
-  asks for an approver (``AllowancePayment`` has only ``recorded_by``); the
-  allowance is paid through the municipality's ordinary benefit payment, and
-  the section records that it was paid.
+- Four eyes, as for loan payouts: one person requests the month's payment
+  (``request_allowance_payment``), another approves it with the day it was
+  paid (``approve_allowance_payment``). The approver is neither the person
+  who requested it nor the person who granted the allowance (a database
+  constraint backs the first). Only an approved payment counts as paid; a
+  request not yet approved can be cancelled.
 
 Every write locks the case row, checks, saves and writes the audit entry on
 the Case in one transaction. Audit data holds ids and months only."""
@@ -45,8 +47,12 @@ DECIDE_PERMISSION = "backoffice.decide_loan"
 MANAGE_PERMISSION = "backoffice.manage_loan"
 
 ALLOWANCE_GRANTED_ACTION = "backoffice.case.allowance_granted"
+# The payment for a month is requested (recorded) by one person and approved by another.
 ALLOWANCE_PAYMENT_ACTION = "backoffice.case.allowance_payment_recorded"
-ALLOWANCE_ACTIONS = (ALLOWANCE_GRANTED_ACTION, ALLOWANCE_PAYMENT_ACTION)
+ALLOWANCE_PAYMENT_APPROVED_ACTION = "backoffice.case.allowance_payment_approved"
+ALLOWANCE_PAYMENT_CANCELLED_ACTION = "backoffice.case.allowance_payment_cancelled"
+ALLOWANCE_ACTIONS = (ALLOWANCE_GRANTED_ACTION, ALLOWANCE_PAYMENT_ACTION, ALLOWANCE_PAYMENT_APPROVED_ACTION,
+                     ALLOWANCE_PAYMENT_CANCELLED_ACTION)
 
 DEFAULT_MONTHS = 6
 # Where the allowance decision is made (services.decisions.DECIDED_DURING) and
@@ -106,10 +112,16 @@ class AllowanceTotals:
         return self.granted_ore - self.paid_ore
 
 
+def is_four_eyes_ok(payment, allowance, user):
+    """Whether ``user`` may approve: neither the requester nor the granter."""
+    return user.pk not in (payment.recorded_by_id, allowance.granted_by_id)
+
+
 def totals(allowance):
-    """Granted, paid so far, and months paid and left. Uses
-    ``allowance.payments.all()``: no query when the payments are prefetched."""
-    payments = list(allowance.payments.all())
+    """Granted, paid so far (approved payments only), and months paid and
+    left. Uses ``allowance.payments.all()``: no query when the payments are
+    prefetched."""
+    payments = [p for p in allowance.payments.all() if p.is_approved]
     paid_months = len({p.month for p in payments})
     return AllowanceTotals(
         granted_ore=allowance.monthly_amount_ore * allowance.months,
@@ -135,9 +147,14 @@ def section(case, user=None):
     by_month = {p.month: p for p in allowance.payments.all()}
     data["rows"] = [{"month": month, "payment": by_month.get(month)} for month in granted_months(allowance)]
     for row in data["rows"]:
-        if row["payment"] is not None:
-            row["amount_kr"] = kroner(row["payment"].amount_ore)
+        payment = row["payment"]
+        if payment is not None:
+            row["amount_kr"] = kroner(payment.amount_ore)
+            row["approved"] = payment.is_approved
+            row["may_approve"] = (user is not None and not payment.is_approved
+                                  and is_four_eyes_ok(payment, allowance, user))
     data["unpaid_months"] = [row["month"] for row in data["rows"] if row["payment"] is None]
+    data["pending"] = sum(1 for row in data["rows"] if row["payment"] is not None and not row["approved"])
     data["totals"] = totals(allowance)
     data["kr"] = {"monthly": kroner(allowance.monthly_amount_ore), "granted": kroner(data["totals"].granted_ore),
                   "paid": kroner(data["totals"].paid_ore), "left": kroner(data["totals"].left_ore)}
@@ -200,7 +217,7 @@ def grant_allowance(case, user, *, monthly_amount_ore, months=None, starts_on, e
             raise AllowanceRefused(_("The allowance can run for 1 to %(months)s months (the loan policy).")
                                    % {"months": most}, code="months")
         allowance = Allowance(case=locked, monthly_amount_ore=monthly_amount_ore, months=months,
-                              starts_on=starts_on, decision=decision)
+                              starts_on=starts_on, decision=decision, granted_by=user)
         allowance.full_clean()
         allowance.save()
         _changed(case, locked)
@@ -212,23 +229,16 @@ def grant_allowance(case, user, *, monthly_amount_ore, months=None, starts_on, e
     return allowance
 
 
-def record_allowance_payment(allowance, user, *, month, amount_ore, paid_on, expected_version=None, today=None):
-    """Record that the allowance for ``month`` (the first of a granted month)
-    was paid: ``amount_ore`` (at most the monthly amount) on ``paid_on``.
-    One payment per month; a second is refused."""
+def request_allowance_payment(allowance, user, *, month, amount_ore, expected_version=None):
+    """Ask for the allowance for ``month`` (the first of a granted month) to
+    be paid: ``amount_ore``, at most the monthly amount. One payment per
+    month; a second is refused. Another person approves it."""
     case = allowance.case
-    today = today or timezone.localdate()
     amount_ore = _positive(amount_ore)
     month = _first_of_month(month, "month")
-    if not isinstance(paid_on, datetime.date) or paid_on > today:
-        raise AllowanceRefused(_("The payment date cannot be in the future."), code="paid_on")
     with transaction.atomic():
         locked = _lock(case, user, MANAGE_PERMISSION, expected_version)
-        if locked.status == S.ANONYMISED:
-            raise AllowanceRefused(_("The case has been anonymised."), code="wrong_status")
-        current = Allowance.objects.select_for_update().filter(pk=allowance.pk, case=locked).first()
-        if current is None:
-            raise AllowanceRefused(_("There is no allowance on this case."), code="no_allowance")
+        current = _allowance_for(locked, allowance)
         if month not in granted_months(current):
             raise AllowanceRefused(
                 _("%(month)s is not one of the granted months (%(first)s to %(last)s).") % {
@@ -243,7 +253,7 @@ def record_allowance_payment(allowance, user, *, month, amount_ore, paid_on, exp
             raise AllowanceRefused(_("The amount cannot be more than the monthly allowance of %(amount)s kr.")
                                    % {"amount": kroner(current.monthly_amount_ore)}, code="amount_cap")
         payment = AllowancePayment.objects.create(allowance=current, month=month, amount_ore=amount_ore,
-                                                  paid_on=paid_on, recorded_by=user)
+                                                  recorded_by=user)
         _changed(case, locked)
         log(instance=case, action=ALLOWANCE_PAYMENT_ACTION, user=user, data={
             "reference": locked.reference, "allowance": current.pk, "payment": payment.pk,
@@ -252,8 +262,73 @@ def record_allowance_payment(allowance, user, *, month, amount_ore, paid_on, exp
     return payment
 
 
+def approve_allowance_payment(payment, user, *, paid_on, expected_version=None, today=None):
+    """Approve the month's payment, paid on ``paid_on`` (not in the future),
+    by a second person: not the one who requested it and not the one who
+    granted the allowance (four eyes). Only then does it count as paid."""
+    case = payment.allowance.case
+    today = today or timezone.localdate()
+    if not isinstance(paid_on, datetime.date) or paid_on > today:
+        raise AllowanceRefused(_("The payment date cannot be in the future."), code="paid_on")
+    with transaction.atomic():
+        locked, current, fresh = _locked_payment(case, user, payment, expected_version)
+        if fresh.is_approved:
+            raise StaleCase  # approved by someone else meanwhile
+        if not is_four_eyes_ok(fresh, current, user):
+            raise AllowanceRefused(
+                _("Another person must approve the allowance payment: not the one who asked for it, and not "
+                  "the one who granted the allowance (four eyes)."), code="four_eyes")
+        fresh.approved_by, fresh.approved_at, fresh.paid_on = user, timezone.now(), paid_on
+        fresh.save(update_fields=["approved_by", "approved_at", "paid_on"])
+        _changed(case, locked)
+        log(instance=case, action=ALLOWANCE_PAYMENT_APPROVED_ACTION, user=user, data={
+            "reference": locked.reference, "allowance": current.pk, "payment": fresh.pk,
+            "month": fresh.month.strftime("%Y-%m"), "paid_on": paid_on.isoformat(),
+        })
+    return fresh
+
+
+def cancel_allowance_payment(payment, user, *, expected_version=None):
+    """Withdraw a payment request that has not been approved (e.g. a wrong
+    amount): the month can then be requested again."""
+    case = payment.allowance.case
+    with transaction.atomic():
+        locked, current, fresh = _locked_payment(case, user, payment, expected_version)
+        if fresh.is_approved:
+            raise AllowanceRefused(_("The payment has been approved and cannot be cancelled."),
+                                   code="approved")
+        pk, month = fresh.pk, fresh.month
+        fresh.delete()
+        _changed(case, locked)
+        log(instance=case, action=ALLOWANCE_PAYMENT_CANCELLED_ACTION, user=user, data={
+            "reference": locked.reference, "allowance": current.pk, "payment": pk,
+            "month": month.strftime("%Y-%m"),
+        })
+    return case
+
+
+def _locked_payment(case, user, payment, expected_version):
+    """The locked case, its allowance and the payment request, or refused."""
+    locked = _lock(case, user, MANAGE_PERMISSION, expected_version)
+    current = _allowance_for(locked, payment.allowance)
+    fresh = AllowancePayment.objects.select_for_update().filter(pk=payment.pk, allowance=current).first()
+    if fresh is None:
+        raise AllowanceRefused(_("The payment request no longer exists."), code="not_found")
+    return locked, current, fresh
+
+
+def _allowance_for(locked, allowance):
+    if locked.status == S.ANONYMISED:
+        raise AllowanceRefused(_("The case has been anonymised."), code="wrong_status")
+    current = Allowance.objects.select_for_update().filter(pk=allowance.pk, case=locked).first()
+    if current is None:
+        raise AllowanceRefused(_("There is no allowance on this case."), code="no_allowance")
+    return current
+
+
 def _month_label(day):
     return formats.date_format(day, "YEAR_MONTH_FORMAT")
 
 
-__all__ = ["AllowanceRefused", "StaleCase", "grant_allowance", "record_allowance_payment", "totals", "section"]
+__all__ = ["AllowanceRefused", "StaleCase", "grant_allowance", "request_allowance_payment",
+           "approve_allowance_payment", "cancel_allowance_payment", "totals", "section"]

@@ -303,6 +303,8 @@ def verify_business_account(account, user, *, expected_version, now=None):
         })
         transitions.bump_version(locked)
         case.version = locked.version
+        # "There is news on My page", after commit and without content.
+        notifications.notify_citizen(case, notifications.CITIZEN_ACCOUNT_VERIFIED)
     return account
 
 

@@ -23,7 +23,11 @@ twice.
 Person-group marker: it runs from the course grant through the loan period
 (DOMAIN.md). A place on a cohort sets ``marked_from`` if it is not set; a
 participant who drops out or leaves for a job has no loan period ahead, so
-the marker ends on that day."""
+the marker ends on that day.
+
+The citizen is e-mailed (after commit, without content: "there is news on
+My page") when the case gets a place, also when moved up from the waiting
+list."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -34,7 +38,7 @@ from wagtail.log_actions import log
 
 from ..models import Attendance, Case, CoachingNote, Cohort, CourseSession, Enrolment
 from ..tenancy import may_act_on, municipality_of
-from . import transitions
+from . import notifications, transitions
 from .transitions import TransitionError
 
 S = Case.Status
@@ -283,6 +287,7 @@ def _give_place(enrolment, case, user, today, action, **data):
                                                                 "cohort": enrolment.cohort_id})
     _mark(case, today)
     _start_course(case, enrolment.cohort, today)
+    notifications.notify_citizen(case, notifications.CITIZEN_COURSE_PLACE)
 
 
 def enrol(case, user, cohort, *, expected_version=None, today=None):
@@ -314,6 +319,7 @@ def enrol(case, user, cohort, *, expected_version=None, today=None):
                                                                           "cohort": cohort.pk})
             _mark(locked, today)
             _start_course(locked, locked_cohort, today)
+            notifications.notify_citizen(locked, notifications.CITIZEN_COURSE_PLACE)
         else:
             last = locked_cohort.enrolments.filter(status=E.WAITING).aggregate(m=Max("waiting_position"))["m"]
             enrolment = Enrolment.objects.create(case=locked, cohort=locked_cohort, status=E.WAITING,

@@ -18,8 +18,19 @@ Rules built in:
 - Tranches are allowed; together they never exceed the principal.
 - Every ledger entry is immutable (``LedgerEntry`` is append-only); a
   mistake is corrected by a new entry that reverses it.
-- Balance = disbursed − repaid − written off, never negative: a payment or
-  write-off larger than the balance is refused.
+- Interest (the loan policy's yearly rate, 0 % by default) follows the
+  schedule, as in Apache Fineract without interest recalculation: each
+  instalment is split into principal and the month's interest on the
+  principal still owed by the schedule (an annuity). The interest is booked
+  in the ledger as an ``interest`` entry when the instalment falls due —
+  once per instalment (a unique constraint), by the daily task
+  (``book_interest_task``) and, so the balance is right, before a payment or
+  a write-off is booked. Interest is charged only on what has been paid
+  out: on the due date's share of the principal paid out by then (none
+  before the first payout). Interest not yet due is never charged, so
+  paying early saves it.
+- Balance = disbursed + interest booked − repaid − written off, never
+  negative: a payment or write-off larger than the balance is refused.
 - When the whole principal has been paid out and the balance is 0, the loan
   is closed (repaid or written off) and the case closed.
 
@@ -62,10 +73,11 @@ WRITTEN_OFF_ACTION = "backoffice.case.loan_written_off"
 ENTRY_CORRECTED_ACTION = "backoffice.case.ledger_entry_corrected"
 LOAN_CLOSED_ACTION = "backoffice.case.loan_closed"
 REMINDER_SENT_ACTION = "backoffice.case.payment_reminder_sent"
+INTEREST_BOOKED_ACTION = "backoffice.case.loan_interest_booked"
 LOAN_ACTIONS = (
     LOAN_GRANTED_ACTION, DISBURSEMENT_REQUESTED_ACTION, DISBURSEMENT_CANCELLED_ACTION,
     DISBURSEMENT_APPROVED_ACTION, PAYMENT_RECORDED_ACTION, WRITTEN_OFF_ACTION, ENTRY_CORRECTED_ACTION,
-    LOAN_CLOSED_ACTION, REMINDER_SENT_ACTION,
+    LOAN_CLOSED_ACTION, REMINDER_SENT_ACTION, INTEREST_BOOKED_ACTION,
 )
 
 # The case statuses in which the loan is paid out and serviced.
@@ -116,30 +128,38 @@ def first_due_date(granted_on, grace_months):
     return add_months(granted_on.replace(day=1), 1 + grace_months)
 
 
-def schedule_amounts(principal_ore, annual_interest_rate, months):
-    """The monthly instalments in øre. Interest-free: equal instalments.
-    With interest: an annuity, interest per month on the remaining debt
-    rounded to the øre. Either way the last instalment absorbs the rounding,
-    so the sum is exactly the principal plus the interest charged."""
+def schedule_split(principal_ore, annual_interest_rate, months):
+    """The monthly instalments as ``(principal, interest)`` pairs in øre.
+    Interest-free: equal instalments of principal. With interest: an
+    annuity, the month's interest on the principal still owed rounded to the
+    øre. Either way the last instalment repays what is left of the
+    principal, so the principal parts add up to exactly the principal."""
     if months < 1:
         raise ValueError("At least one instalment")
     rate = Decimal(annual_interest_rate or 0)
     if rate == 0:
         base = principal_ore // months
-        return [base] * (months - 1) + [principal_ore - base * (months - 1)]
+        return [(base, 0)] * (months - 1) + [(principal_ore - base * (months - 1), 0)]
     monthly = rate / Decimal(1200)
     payment = (Decimal(principal_ore) * monthly / (1 - (1 + monthly) ** -months)).quantize(
         Decimal(1), rounding=ROUND_HALF_UP)
-    remaining, amounts = principal_ore, []
+    remaining, split = principal_ore, []
     for number in range(months):
         interest = int((Decimal(remaining) * monthly).quantize(Decimal(1), rounding=ROUND_HALF_UP))
         if number == months - 1:
-            amount = remaining + interest
+            principal = remaining
         else:
-            amount = min(int(payment), remaining + interest)
-        amounts.append(amount)
-        remaining -= amount - interest
-    return amounts
+            principal = min(int(payment), remaining + interest) - interest
+        split.append((principal, interest))
+        remaining -= principal
+    return split
+
+
+def schedule_amounts(principal_ore, annual_interest_rate, months):
+    """The monthly instalments in øre (principal plus interest): the sum is
+    exactly the principal plus the interest charged."""
+    return [principal + interest for principal, interest in
+            schedule_split(principal_ore, annual_interest_rate, months)]
 
 
 # --- Reads used by the checks ----------------------------------------------------------------------
@@ -285,8 +305,10 @@ def grant_loan(case, user, *, amount_ore, grace_months=None, repayment_months=No
         locked.loan_granted_on = case.loan_granted_on = today
         first = first_due_date(today, grace)
         RepaymentInstalment.objects.bulk_create([
-            RepaymentInstalment(loan=loan, due_on=add_months(first, number), amount_ore=amount)
-            for number, amount in enumerate(schedule_amounts(amount_ore, policy.annual_interest_rate, months))
+            RepaymentInstalment(loan=loan, due_on=add_months(first, number), amount_ore=principal + interest,
+                                principal_ore=principal, interest_ore=interest)
+            for number, (principal, interest) in enumerate(
+                schedule_split(amount_ore, policy.annual_interest_rate, months))
         ])
         data = {"reference": locked.reference, "loan": loan.pk, "principal_ore": amount_ore,
                 "decision": decision.pk, "grace_months": grace, "repayment_months": months,
@@ -420,6 +442,7 @@ def record_payment(loan, user, *, amount_ore, booked_on, external_reference=None
                 loan=current, external_reference=external_reference).exists():
             raise LoanRefused(_("A payment with this transaction id has already been recorded."),
                               code="duplicate")
+        _book_due_interest(case, locked, current)
         balance = balance_ore(current)
         if amount_ore > balance:
             raise LoanRefused(
@@ -466,6 +489,7 @@ def write_off(loan, user, *, amount_ore, reason, decision=None, booked_on=None, 
                 code="decision_required")
         if LedgerEntry.objects.filter(decision=decision).exists():
             raise LoanRefused(_("This decision has already been used for a write-off."), code="decision_used")
+        _book_due_interest(case, locked, current)
         balance = balance_ore(current)
         if amount_ore > balance:
             raise LoanRefused(_("You cannot write off more than is owed (%(balance)s kr.).")
@@ -513,6 +537,77 @@ def correct_entry(entry, user, reason, *, expected_version=None):
     return correction
 
 
+# --- Interest --------------------------------------------------------------------------------------
+
+
+def _round(value):
+    return int(Decimal(value).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def interest_due(loan, instalment, paid_out_by_due):
+    """The interest to book for ``instalment``: its scheduled interest, on
+    the share of the principal paid out by its due date (0 before any payout)."""
+    if instalment.interest_ore <= 0 or paid_out_by_due <= 0:
+        return 0
+    if paid_out_by_due >= loan.principal_ore:
+        return instalment.interest_ore
+    return _round(Decimal(instalment.interest_ore) * paid_out_by_due / loan.principal_ore)
+
+
+def _book_due_interest(case, locked, loan, today=None):
+    """Book the interest of every instalment due by ``today`` that is not
+    booked yet (call with the case locked). Only on an open loan that has
+    been paid out, while the case is being repaid. Returns the new entries;
+    writes one audit entry if there are any (amounts and ids only)."""
+    today = today or timezone.localdate()
+    if (loan.status not in OPEN_LOAN_STATUSES or locked.status not in SERVICED_STATUSES
+            or loan.annual_interest_rate <= 0):
+        return []
+    due = list(RepaymentInstalment.objects.filter(loan=loan, due_on__lte=today, interest_ore__gt=0)
+               .exclude(interest_entries__kind=K.INTEREST).order_by("due_on", "id"))
+    if not due:
+        return []
+    payouts = list(LedgerEntry.objects.filter(loan=loan, kind=K.DISBURSEMENT)
+                   .values_list("booked_on", "amount_ore"))
+    entries = []
+    for instalment in due:
+        paid_out = sum(amount for day, amount in payouts if day <= instalment.due_on)
+        amount = interest_due(loan, instalment, paid_out)
+        if amount > 0:
+            entries.append(LedgerEntry.objects.create(
+                loan=loan, kind=K.INTEREST, amount_ore=amount, booked_on=instalment.due_on,
+                instalment=instalment, created_by=None))
+    if entries:
+        log(instance=case, action=INTEREST_BOOKED_ACTION, user=None, data={
+            "reference": locked.reference, "loan": loan.pk, "entries": [e.pk for e in entries],
+            "amount_ore": sum(e.amount_ore for e in entries), "until": today.isoformat()})
+    return entries
+
+
+def book_interest(loan, today=None):
+    """Book the interest that has fallen due on ``loan`` (idempotent: each
+    instalment's interest once). For the daily task; no user."""
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=loan.case_id)
+        current = Loan.objects.select_for_update().get(pk=loan.pk)
+        entries = _book_due_interest(loan.case, locked, current, today)
+        if entries:
+            transitions.bump_version(locked)
+            loan.case.version = locked.version
+    return entries
+
+
+def book_all_due_interest(today=None):
+    """Book due interest on every open, paid-out loan with interest.
+    Returns the number of entries booked."""
+    from .. import selectors_loans
+
+    booked = 0
+    for loan in selectors_loans.open_loans_with_disbursement().filter(annual_interest_rate__gt=0):
+        booked += len(book_interest(loan, today))
+    return booked
+
+
 def _close_if_settled(case, locked, loan, user):
     """Close the loan (and the case) when the whole principal has been paid
     out, nothing waits for approval, and nothing is owed."""
@@ -547,7 +642,8 @@ def _end_marker(case, locked, loan):
 
 __all__ = [
     "LoanRefused", "StaleCase", "grant_loan", "request_disbursement", "cancel_disbursement",
-    "approve_disbursement", "record_payment", "write_off", "correct_entry", "schedule_amounts", "kroner",
+    "approve_disbursement", "record_payment", "write_off", "correct_entry", "schedule_amounts",
+    "schedule_split", "book_interest", "book_all_due_interest", "kroner",
 ]
 
 
@@ -626,3 +722,9 @@ def send_payment_reminders(today=None, loans=None):
 def payment_reminders_task():
     """Daily: remind citizens with a past-due instalment (see ``send_payment_reminders``)."""
     return {"emailed": send_payment_reminders()}
+
+
+@task()
+def book_interest_task():
+    """Daily: book the interest of the instalments that have fallen due (see ``book_all_due_interest``)."""
+    return {"booked": book_all_due_interest()}

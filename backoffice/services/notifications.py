@@ -38,14 +38,20 @@ CITIZEN_TALK_BOOKED = "talk_booked"
 CITIZEN_TALK_CHANGED = "talk_changed"
 CITIZEN_TALK_CANCELLED = "talk_cancelled"
 CITIZEN_CONSULTATION = "consultation"  # a draft decision the citizen may comment on
+CITIZEN_COURSE_PLACE = "course_place"  # a place on a cohort (also when moved up from the waiting list)
+CITIZEN_ACCOUNT_VERIFIED = "business_account_verified"  # staff verified the business bank account
 CITIZEN_EVENTS = (CITIZEN_MESSAGE, CITIZEN_INFORMATION_REQUEST, CITIZEN_LETTER, CITIZEN_TALK_BOOKED,
-                  CITIZEN_TALK_CHANGED, CITIZEN_TALK_CANCELLED, CITIZEN_CONSULTATION)
+                  CITIZEN_TALK_CHANGED, CITIZEN_TALK_CANCELLED, CITIZEN_CONSULTATION, CITIZEN_COURSE_PLACE,
+                  CITIZEN_ACCOUNT_VERIFIED)
+# Events told in the short "there is news on My page" e-mail: what the news is about, nothing more.
+CITIZEN_NEWS_EVENTS = (CITIZEN_COURSE_PLACE, CITIZEN_ACCOUNT_VERIFIED)
 
 STAFF_TEMPLATES = ("backoffice/emails/staff_notification.txt", "backoffice/emails/staff_notification.html")
 CITIZEN_TEMPLATES = (
     "backoffice/emails/citizen_notification.txt",
     "backoffice/emails/citizen_notification.html",
 )
+CITIZEN_NEWS_TEMPLATES = ("backoffice/emails/citizen_news.txt", "backoffice/emails/citizen_news.html")
 
 
 # --- Staff ----------------------------------------------------------------------------------------
@@ -160,8 +166,19 @@ def _citizen_subject(event):
         CITIZEN_TALK_BOOKED: _("We have booked a talk with you"),
         CITIZEN_TALK_CHANGED: _("Your talk with us has been changed"),
         CITIZEN_TALK_CANCELLED: _("Your talk with us has been cancelled"),
+        CITIZEN_COURSE_PLACE: _("News about your course on My page"),
+        CITIZEN_ACCOUNT_VERIFIED: _("News about your business account on My page"),
     }
     return str(subjects[event])
+
+
+def _citizen_news(event, reference):
+    news = {
+        CITIZEN_COURSE_PLACE: _("There is news about the course on your case %(reference)s on My page."),
+        CITIZEN_ACCOUNT_VERIFIED: _(
+            "There is news about the business bank account on your case %(reference)s on My page."),
+    }
+    return news[event] % {"reference": reference}
 
 
 def build_citizen_email(case, event, my_page_url, recipient):
@@ -172,6 +189,10 @@ def build_citizen_email(case, event, my_page_url, recipient):
         "my_page_url": my_page_url,
     }
     text_template, html_template = CITIZEN_TEMPLATES
+    if event in CITIZEN_NEWS_EVENTS:
+        text_template, html_template = CITIZEN_NEWS_TEMPLATES
+        context["subject"] = _citizen_subject(event)
+        context["news"] = _citizen_news(event, case.reference)
     message = EmailMultiAlternatives(
         subject=_citizen_subject(event),
         body=render_to_string(text_template, context),

@@ -1,7 +1,10 @@
 """The subsistence allowance for staff: record the granted allowance and the
-payment for each month. Thin views: ``services.allowance`` checks, saves and
-audits. The forms sit in the allowance section of the case page; each view
-takes a POST and returns to that section with a message."""
+payment for each month — requested by one person, approved by another (four
+eyes), or a request cancelled. Thin views: ``services.allowance`` checks,
+saves and audits. The forms sit in the allowance section of the case page;
+each view takes a POST and returns to that section with a message. The
+payment view takes ``action`` = ``request`` (the default), ``approve`` or
+``cancel`` (the last two with ``payment``, the request's id)."""
 
 import datetime
 
@@ -14,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from ..forms import CaseVersionForm
-from ..models import Allowance, Case
+from ..models import Allowance, AllowancePayment, Case
 from ..services import allowance as allowance_services
 from .actions import run_section_action
 from .access import staff_case_or_404
@@ -47,8 +50,16 @@ class GrantForm(CaseVersionForm):
 
 class PaymentForm(CaseVersionForm):
     month = MonthField(label=gettext_lazy("Month"))
-    amount = AmountField(label=gettext_lazy("Amount paid (kr.)"))
+    amount = AmountField(label=gettext_lazy("Amount to pay (kr.)"))
+
+
+class ApproveForm(CaseVersionForm):
+    payment = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     paid_on = forms.DateField(label=gettext_lazy("Paid on"))
+
+
+class CancelForm(CaseVersionForm):
+    payment = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
 def _case(request, pk, permission):
@@ -85,8 +96,29 @@ def payment(request, case_pk):
     if allowance is None:
         raise Http404("No allowance")
     allowance.case = case
-    return _handle(request, case, PaymentForm(request.POST, case=case), lambda data: (
-        allowance_services.record_allowance_payment(
-            allowance, request.user, month=data["month"], amount_ore=data["amount"], paid_on=data["paid_on"],
-            expected_version=data["version"])),
-        _("The allowance payment has been recorded."))
+    action = request.POST.get("action", "request")
+    if action == "request":
+        return _handle(request, case, PaymentForm(request.POST, case=case), lambda data: (
+            allowance_services.request_allowance_payment(
+                allowance, request.user, month=data["month"], amount_ore=data["amount"],
+                expected_version=data["version"])),
+            _("The allowance payment has been recorded. Another person must approve it before it is paid."))
+    if action not in ("approve", "cancel"):
+        raise Http404("Unknown action")
+
+    def run(data):
+        payment = AllowancePayment.objects.filter(pk=data["payment"], allowance=allowance).first()
+        if payment is None:
+            raise Http404("No such payment")
+        payment.allowance = allowance
+        if action == "approve":
+            return allowance_services.approve_allowance_payment(
+                payment, request.user, paid_on=data["paid_on"], expected_version=data["version"])
+        return allowance_services.cancel_allowance_payment(payment, request.user,
+                                                           expected_version=data["version"])
+
+    if action == "approve":
+        return _handle(request, case, ApproveForm(request.POST, case=case), run,
+                       _("The allowance payment has been approved."))
+    return _handle(request, case, CancelForm(request.POST, case=case), run,
+                   _("The allowance payment request has been cancelled."))

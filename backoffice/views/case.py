@@ -64,7 +64,8 @@ CASE_PAGE_QUERYSET = Case.objects.select_related(
     Prefetch("follow_ups", queryset=FollowUp.objects.select_related("staff")),
     "self_reports",
     Prefetch("outcomes", queryset=Outcome.objects.select_related("recorded_by")),
-    Prefetch("allowance__payments", queryset=AllowancePayment.objects.select_related("recorded_by")),
+    Prefetch("allowance__payments",
+             queryset=AllowancePayment.objects.select_related("recorded_by", "approved_by")),
 )
 
 

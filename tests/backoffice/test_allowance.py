@@ -17,7 +17,10 @@ from wagtail.models import ModelLogEntry
 
 from backoffice.models import Allowance, AllowancePayment, Case, DecisionKind, LoanPolicy
 from backoffice.services import allowance as allowance_services
-from backoffice.services.allowance import AllowanceRefused, grant_allowance, record_allowance_payment
+from backoffice.services.allowance import (
+    AllowanceRefused, approve_allowance_payment, cancel_allowance_payment, grant_allowance,
+    request_allowance_payment,
+)
 from backoffice.services.transitions import StaleCase
 from backoffice.views.case import CASE_PAGE_QUERYSET
 
@@ -166,104 +169,167 @@ def test_grant_on_a_stale_page_is_refused(decided, coordinator):
     assert not Allowance.objects.filter(case=decided).exists()
 
 
-# --- Payments ------------------------------------------------------------------------------------
+# --- Payments (four eyes) ------------------------------------------------------------------------
 
 
-def test_record_payment(granted, coordinator, nordby):
+@pytest.fixture
+def second(nordby):
+    return make_staff(nordby, name="bogholder")
+
+
+@pytest.fixture
+def third(nordby):
+    return make_staff(nordby, name="afdelingsleder")
+
+
+def pay(allowance, requester, approver, month=START, amount_ore=MONTHLY, paid_on=PAID_ON):
+    payment = request_allowance_payment(allowance, requester, month=month, amount_ore=amount_ore)
+    return approve_allowance_payment(payment, approver, paid_on=paid_on)
+
+
+def test_request_then_approve_by_another_person(granted, second, third):
     case, allowance = granted
-    recorder = make_staff(nordby, name="bogholder")
     version = Case.objects.get(pk=case.pk).version
-    payment = record_allowance_payment(allowance, recorder, month=START, amount_ore=MONTHLY, paid_on=PAID_ON,
-                                       expected_version=version)
+    payment = request_allowance_payment(allowance, second, month=START, amount_ore=MONTHLY,
+                                        expected_version=version)
     saved = AllowancePayment.objects.get(pk=payment.pk)
-    assert (saved.allowance_id, saved.month, saved.amount_ore, saved.paid_on, saved.recorded_by_id) == (
-        allowance.pk, START, MONTHLY, PAID_ON, recorder.pk)
-    assert Case.objects.get(pk=case.pk).version == version + 1
+    assert (saved.month, saved.amount_ore, saved.recorded_by_id, saved.paid_on, saved.approved_by_id) == (
+        START, MONTHLY, second.pk, None, None)
+    assert allowance_services.totals(Allowance.objects.get(pk=allowance.pk)).paid_ore == 0  # not paid yet
     [entry] = entries(case, allowance_services.ALLOWANCE_PAYMENT_ACTION)
-    assert entry.user_id == recorder.pk
+    assert entry.user_id == second.pk
     assert entry.data == {"reference": case.reference, "allowance": allowance.pk, "payment": saved.pk,
                           "month": "2026-01"}
+    approve_allowance_payment(saved, third, paid_on=PAID_ON, expected_version=version + 1)
+    saved.refresh_from_db()
+    assert (saved.approved_by_id, saved.paid_on, saved.is_approved) == (third.pk, PAID_ON, True)
+    assert Case.objects.get(pk=case.pk).version == version + 2
+    [approved] = entries(case, allowance_services.ALLOWANCE_PAYMENT_APPROVED_ACTION)
+    assert approved.user_id == third.pk and approved.data["paid_on"] == "2026-01-05"
+    assert allowance_services.totals(Allowance.objects.get(pk=allowance.pk)).paid_ore == MONTHLY
+    with pytest.raises(StaleCase):  # approved already
+        approve_allowance_payment(saved, third, paid_on=PAID_ON)
 
 
-def test_no_four_eyes_the_granter_may_record(granted, coordinator):
-    _, allowance = granted
-    assert record_allowance_payment(allowance, coordinator, month=START, amount_ore=MONTHLY, paid_on=PAID_ON)
-
-
-def test_one_payment_per_month(granted, coordinator):
+def test_four_eyes_neither_the_requester_nor_the_granter_may_approve(granted, coordinator, second):
     case, allowance = granted
-    record_allowance_payment(allowance, coordinator, month=START, amount_ore=1000, paid_on=PAID_ON)
+    assert Allowance.objects.get(pk=allowance.pk).granted_by == coordinator
+    payment = request_allowance_payment(allowance, second, month=START, amount_ore=MONTHLY)
+    for person in (second, coordinator):  # the requester, the granter
+        with pytest.raises(AllowanceRefused) as refused:
+            approve_allowance_payment(payment, person, paid_on=PAID_ON)
+        assert refused.value.code == "four_eyes" and "fire øjne" in str(refused.value.message)
+    # The granter may ask for it; the requester (not the granter) may then approve.
+    other = request_allowance_payment(allowance, coordinator, month=dt.date(2026, 2, 1), amount_ore=MONTHLY)
+    approve_allowance_payment(other, second, paid_on=PAID_ON)
+    assert not AllowancePayment.objects.get(pk=payment.pk).is_approved
+    assert not entries(case, allowance_services.ALLOWANCE_PAYMENT_APPROVED_ACTION).filter(
+        data__payment=payment.pk).exists()
+
+
+def test_database_refuses_self_approval_and_approval_without_a_date(granted, second):
+    from django.db import IntegrityError, transaction
+
+    _, allowance = granted
+    payment = request_allowance_payment(allowance, second, month=START, amount_ore=MONTHLY)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        AllowancePayment.objects.filter(pk=payment.pk).update(approved_by=second, approved_at=timezone.now(),
+                                                              paid_on=PAID_ON)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        AllowancePayment.objects.filter(pk=payment.pk).update(approved_by=user("koordinator@nordby.example"),
+                                                              approved_at=timezone.now())
+
+
+def test_cancel_a_request_frees_the_month(granted, second, third):
+    case, allowance = granted
+    payment = request_allowance_payment(allowance, second, month=START, amount_ore=1000)
+    cancel_allowance_payment(payment, third)
+    assert not AllowancePayment.objects.exists()
+    assert entries(case, allowance_services.ALLOWANCE_PAYMENT_CANCELLED_ACTION).get().data["month"] == "2026-01"
+    approved = pay(allowance, second, third)
     with pytest.raises(AllowanceRefused) as refused:
-        record_allowance_payment(allowance, coordinator, month=START, amount_ore=1000, paid_on=PAID_ON)
+        cancel_allowance_payment(approved, second)
+    assert refused.value.code == "approved"
+
+
+def test_one_payment_per_month(granted, second, third):
+    case, allowance = granted
+    pay(allowance, second, third, amount_ore=1000)
+    with pytest.raises(AllowanceRefused) as refused:
+        request_allowance_payment(allowance, second, month=START, amount_ore=1000)
     assert refused.value.code == "already_paid"
     assert "allerede registreret" in str(refused.value.message)
     assert AllowancePayment.objects.filter(allowance=allowance).count() == 1
     assert entries(case, allowance_services.ALLOWANCE_PAYMENT_ACTION).count() == 1
 
 
-def test_amount_cannot_exceed_monthly_amount(granted, coordinator):
+def test_amount_cannot_exceed_monthly_amount(granted, second):
     _, allowance = granted
     with pytest.raises(AllowanceRefused) as refused:
-        record_allowance_payment(allowance, coordinator, month=START, amount_ore=MONTHLY + 1, paid_on=PAID_ON)
+        request_allowance_payment(allowance, second, month=START, amount_ore=MONTHLY + 1)
     assert refused.value.code == "amount_cap"
     assert "12.000,00" in str(refused.value.message)
     with pytest.raises(AllowanceRefused):
-        record_allowance_payment(allowance, coordinator, month=START, amount_ore=0, paid_on=PAID_ON)
+        request_allowance_payment(allowance, second, month=START, amount_ore=0)
     assert not AllowancePayment.objects.exists()
 
 
 @pytest.mark.parametrize("month", [dt.date(2025, 12, 1), dt.date(2026, 7, 1)])
-def test_month_must_be_within_granted_months(granted, coordinator, month):
+def test_month_must_be_within_granted_months(granted, second, month):
     _, allowance = granted  # six months: January to June 2026
     with pytest.raises(AllowanceRefused) as refused:
-        record_allowance_payment(allowance, coordinator, month=month, amount_ore=MONTHLY, paid_on=PAID_ON)
+        request_allowance_payment(allowance, second, month=month, amount_ore=MONTHLY)
     assert refused.value.code == "month_outside"
 
 
-def test_last_granted_month_can_be_paid(granted, coordinator):
+def test_last_granted_month_can_be_paid(granted, second, third):
     _, allowance = granted
-    assert record_allowance_payment(allowance, coordinator, month=dt.date(2026, 6, 1), amount_ore=MONTHLY,
-                                    paid_on=dt.date(2026, 6, 3))
+    assert pay(allowance, second, third, month=dt.date(2026, 6, 1), paid_on=dt.date(2026, 6, 3)).is_approved
 
 
-def test_month_must_be_first_of_month(granted, coordinator):
+def test_month_must_be_first_of_month(granted, second):
     _, allowance = granted
     with pytest.raises(AllowanceRefused) as refused:
-        record_allowance_payment(allowance, coordinator, month=dt.date(2026, 2, 15), amount_ore=MONTHLY,
-                                 paid_on=PAID_ON)
+        request_allowance_payment(allowance, second, month=dt.date(2026, 2, 15), amount_ore=MONTHLY)
     assert refused.value.code == "month"
 
 
-def test_paid_on_cannot_be_in_the_future(granted, coordinator):
+def test_paid_on_cannot_be_in_the_future(granted, second, third):
     _, allowance = granted
+    payment = request_allowance_payment(allowance, second, month=START, amount_ore=MONTHLY)
     with pytest.raises(AllowanceRefused) as refused:
-        record_allowance_payment(allowance, coordinator, month=START, amount_ore=MONTHLY,
-                                 paid_on=timezone.localdate() + dt.timedelta(days=1))
+        approve_allowance_payment(payment, third, paid_on=timezone.localdate() + dt.timedelta(days=1))
     assert refused.value.code == "paid_on"
+    assert not AllowancePayment.objects.get(pk=payment.pk).is_approved
 
 
 @pytest.mark.parametrize("email", ["sagsbehandler@nordby.example", "erhvervskonsulent@nordby.example",
                                    "koordinator@sydby.example", "borger@nordby.example"])
-def test_payment_permission(granted, email):
+def test_payment_permission(granted, second, email):
     _, allowance = granted
     with pytest.raises(PermissionDenied):
-        record_allowance_payment(allowance, user(email), month=START, amount_ore=MONTHLY, paid_on=PAID_ON)
+        request_allowance_payment(allowance, user(email), month=START, amount_ore=MONTHLY)
     assert not AllowancePayment.objects.exists()
+    payment = request_allowance_payment(allowance, second, month=START, amount_ore=MONTHLY)
+    with pytest.raises(PermissionDenied):
+        approve_allowance_payment(payment, user(email), paid_on=PAID_ON)
+    with pytest.raises(PermissionDenied):
+        cancel_allowance_payment(payment, user(email))
+    assert not AllowancePayment.objects.get(pk=payment.pk).is_approved
 
 
-def test_payment_on_a_stale_page_is_refused(granted, coordinator):
+def test_payment_on_a_stale_page_is_refused(granted, second):
     case, allowance = granted
     with pytest.raises(StaleCase):
-        record_allowance_payment(allowance, coordinator, month=START, amount_ore=MONTHLY, paid_on=PAID_ON,
-                                 expected_version=1)
+        request_allowance_payment(allowance, second, month=START, amount_ore=MONTHLY, expected_version=1)
     assert not AllowancePayment.objects.exists()
 
 
-def test_totals(granted, coordinator):
+def test_totals_count_only_approved_payments(granted, second, third):
     _, allowance = granted
-    record_allowance_payment(allowance, coordinator, month=START, amount_ore=MONTHLY, paid_on=PAID_ON)
-    record_allowance_payment(allowance, coordinator, month=dt.date(2026, 3, 1), amount_ore=500_000,
-                             paid_on=dt.date(2026, 3, 2))
+    pay(allowance, second, third)
+    pay(allowance, second, third, month=dt.date(2026, 3, 1), amount_ore=500_000, paid_on=dt.date(2026, 3, 2))
+    request_allowance_payment(allowance, second, month=dt.date(2026, 4, 1), amount_ore=MONTHLY)  # waiting
     totals = allowance_services.totals(Allowance.objects.get(pk=allowance.pk))
     assert totals.granted_ore == 6 * MONTHLY
     assert totals.paid_ore == MONTHLY + 500_000
@@ -296,8 +362,11 @@ def grant_post(client, case, **data):
 
 def payment_post(client, case, **data):
     return client.post(reverse("backoffice:allowance_payment", args=[case.pk]), {
-        "version": Case.objects.get(pk=case.pk).version, "month": "2026-01-01", "amount": "12.000,00",
-        "paid_on": "2026-01-05", **data})
+        "version": Case.objects.get(pk=case.pk).version, "month": "2026-01-01", "amount": "12.000,00", **data})
+
+
+def approve_post(client, case, payment, **data):
+    return payment_post(client, case, action="approve", payment=payment.pk, paid_on="2026-01-05", **data)
 
 
 def test_grant_view(client, decided, coordinator):
@@ -334,25 +403,45 @@ def test_grant_view_form_errors(client, decided, coordinator):
     assert len([m for m in response.wsgi_request._messages if m.level_tag == "error"]) == 2
 
 
-def test_payment_view(client, granted, coordinator):
+def test_payment_view_request_approve_and_cancel(client, granted, coordinator, second, third):
     case, allowance = granted
-    client.force_login(coordinator)
+    client.force_login(second)
     response = payment_post(client, case)
     assert response.status_code == 302 and response["Location"] == case_location(case)
     payment = AllowancePayment.objects.get(allowance=allowance)
-    assert (payment.month, payment.amount_ore, payment.paid_on) == (START, MONTHLY, PAID_ON)
-    # A second payment for the month is refused with a message, nothing saved.
+    assert (payment.month, payment.amount_ore, payment.paid_on, payment.approved_by) == (START, MONTHLY, None, None)
+    assert any("En anden person skal godkende" in str(m) for m in response.wsgi_request._messages)
+    # A second request for the month is refused with a message, nothing saved.
     response = payment_post(client, case)
-    assert response.status_code == 302
     assert AllowancePayment.objects.filter(allowance=allowance).count() == 1
-    messages = [str(m) for m in response.wsgi_request._messages]
-    assert any("allerede registreret" in m for m in messages)
+    assert any("allerede registreret" in str(m) for m in response.wsgi_request._messages)
+    # The requester cannot approve; the granter neither; a third person can.
+    for person in (second, coordinator):
+        client.force_login(person)
+        response = approve_post(client, case, payment)
+        assert any("fire øjne" in str(m) for m in response.wsgi_request._messages)
+        assert not AllowancePayment.objects.get(pk=payment.pk).is_approved
+    client.force_login(third)
+    response = approve_post(client, case, payment)
+    assert response["Location"] == case_location(case)
+    payment.refresh_from_db()
+    assert payment.approved_by == third and payment.paid_on == PAID_ON
+    other = request_allowance_payment(allowance, second, month=dt.date(2026, 2, 1), amount_ore=MONTHLY)
+    payment_post(client, case, action="cancel", payment=other.pk)
+    assert not AllowancePayment.objects.filter(pk=other.pk).exists()
 
 
-def test_payment_view_accepts_a_month_picker_value(client, granted, coordinator):
+def test_payment_view_unknown_action_or_payment_is_404(client, granted, second, sydby):
     case, allowance = granted
-    client.force_login(coordinator)
-    payment_post(client, case, month="2026-02", paid_on="2026-02-03")
+    client.force_login(second)
+    assert payment_post(client, case, action="delete").status_code == 404
+    assert payment_post(client, case, action="approve", payment=999999, paid_on="2026-01-05").status_code == 404
+
+
+def test_payment_view_accepts_a_month_picker_value(client, granted, second):
+    case, allowance = granted
+    client.force_login(second)
+    payment_post(client, case, month="2026-02")
     assert AllowancePayment.objects.get(allowance=allowance).month == dt.date(2026, 2, 1)
 
 
@@ -362,20 +451,25 @@ def test_payment_view_without_allowance_is_404(client, decided, coordinator):
 
 
 @pytest.mark.parametrize("email", FORBIDDEN)
-def test_views_refused_for_roles_without_permission(client, granted, email):
-    case, _ = granted
+def test_views_refused_for_roles_without_permission(client, granted, second, email):
+    case, allowance = granted
+    payment = request_allowance_payment(allowance, second, month=dt.date(2026, 2, 1), amount_ore=MONTHLY)
     client.force_login(user(email))
     assert outcome(payment_post(client, case)) == "denied"
+    assert outcome(approve_post(client, case, payment)) == "denied"
     assert outcome(grant_post(client, case)) == "denied"
-    assert not AllowancePayment.objects.exists()
+    assert AllowancePayment.objects.get() == payment and not payment.is_approved
 
 
-def test_views_other_municipality_is_404(client, granted):
-    case, _ = granted
+def test_views_other_municipality_is_404(client, granted, second):
+    case, allowance = granted
+    payment = request_allowance_payment(allowance, second, month=dt.date(2026, 2, 1), amount_ore=MONTHLY)
     client.force_login(user("koordinator@sydby.example"))
     assert payment_post(client, case).status_code == 404
+    assert approve_post(client, case, payment).status_code == 404
+    assert payment_post(client, case, action="cancel", payment=payment.pk).status_code == 404
     assert grant_post(client, case).status_code == 404
-    assert not AllowancePayment.objects.exists()
+    assert AllowancePayment.objects.get() == payment and not AllowancePayment.objects.get().is_approved
 
 
 @pytest.mark.parametrize("post", [payment_post, grant_post])
@@ -401,22 +495,32 @@ def test_views_only_post(client, granted, coordinator):
 
 
 def render_section(case, staff, django_assert_num_queries):
+    from django.test import RequestFactory
+
     staff.has_perm("backoffice.manage_loan")  # fills the permission cache, as the case page has
+    request = RequestFactory().get("/")
+    request.user = staff
     with django_assert_num_queries(0):
         return render_to_string("backoffice/case/_allowance.html", {
-            "case": case, "allowance_section": allowance_services.section(case), "perms": PermWrapper(staff)})
+            "case": case, "allowance_section": allowance_services.section(case), "perms": PermWrapper(staff),
+            "request": request})
 
 
-def test_section_with_payments_runs_no_queries(granted, coordinator, django_assert_num_queries):
+def test_section_with_payments_runs_no_queries(granted, coordinator, second, third, django_assert_num_queries):
     case, allowance = granted
     for month in (START, dt.date(2026, 2, 1)):
-        record_allowance_payment(allowance, coordinator, month=month, amount_ore=MONTHLY, paid_on=PAID_ON)
+        pay(allowance, second, third, month=month)
+    waiting = request_allowance_payment(allowance, second, month=dt.date(2026, 3, 1), amount_ore=MONTHLY)
     case = SECTION_QUERYSET.get(pk=case.pk)
-    html = render_section(case, coordinator, django_assert_num_queries)
+    html = render_section(case, third, django_assert_num_queries)
     assert html.count("<tr>") == 1 + 6  # header and the six granted months
-    assert "24.000,00" in html and "72.000,00" in html
+    assert "24.000,00" in html and "72.000,00" in html  # only the approved payments count as paid
     assert reverse("backoffice:allowance_payment", args=[case.pk]) in html
-    assert 'value="2026-03-01"' in html and 'value="2026-01-01"' not in html  # only unpaid months offered
+    assert 'value="2026-04-01"' in html and 'value="2026-01-01"' not in html  # only months not asked for
+    assert f'name="payment" value="{waiting.pk}"' in html and 'value="approve"' in html
+    # The requester and the granter are not offered the approval.
+    for person in (second, coordinator):
+        assert 'value="approve"' not in render_section(case, person, django_assert_num_queries)
 
 
 def test_section_offers_grant_form_after_decision(decided, coordinator, nordby, django_assert_num_queries):

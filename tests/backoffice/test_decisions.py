@@ -333,6 +333,7 @@ def test_refusal_with_consultation_waived(case, caseworker, citizen, django_capt
     decision.refresh_from_db()
     case.refresh_from_db()
     assert case.status == S.NOT_ADMITTED
+    assert case.referred_ordinary_effort_on == timezone.localdate(decision.decided_at)
     assert decision.status == Decision.Status.FINAL
     assert decision.decided_by == caseworker and decision.decided_at is not None
     note = JournalNote.objects.get(case=case)

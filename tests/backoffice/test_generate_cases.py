@@ -164,3 +164,67 @@ def test_refuses_under_production_like_settings_without_force(settings, nordby, 
 
     _generate(10, force=True)
     assert Case.objects.count() == before + 10
+
+
+def test_milestones_follow_the_lifecycle_and_end_by_the_status_day(dev_settings, nordby, sydby):
+    from backoffice.management.commands.generate_cases import MILESTONES
+
+    _generate(600)
+    cases = list(Case.objects.filter(municipality__in=[nordby, sydby]))
+    today = timezone.localdate()
+    with_course = [c for c in cases if c.course_started_on]
+    assert len(with_course) > 100 and any(c.loan_granted_on for c in cases)
+    assert any(c.referred_ordinary_effort_on for c in cases)
+    for case in cases:
+        changed_on = timezone.localdate(case.status_changed_at)
+        expected = set(MILESTONES.get(case.status, ()))
+        if expected:
+            assert bool(case.course_started_on) == ("course" in expected), case.status
+            assert bool(case.course_completed_on) == ("completed" in expected), case.status
+            assert bool(case.loan_granted_on) == ("loan" in expected), case.status
+        elif case.status != Case.Status.CLOSED:
+            assert not (case.course_started_on or case.course_completed_on
+                        or case.loan_granted_on), case.status
+        days = [d for d in (case.marked_from, case.course_started_on, case.course_completed_on,
+                            case.loan_granted_on) if d]
+        if case.course_started_on:
+            assert case.marked_from is not None
+        assert days == sorted(days), (case.status, days)
+        assert all(d <= changed_on <= today for d in days)
+        if case.course_completed_on and case.status != Case.Status.CLOSED:
+            assert (case.course_completed_on - case.course_started_on).days <= 190
+        if case.referred_ordinary_effort_on:
+            assert case.referred_ordinary_effort_on == changed_on
+            assert case.loan_granted_on is None
+            assert case.status in (Case.Status.NOT_ADMITTED, Case.Status.LOAN_DECLINED,
+                                   Case.Status.DROPPED_OUT, Case.Status.CLOSED)
+        if case.status == Case.Status.IN_COURSE:
+            assert case.course_started_on == changed_on
+        if case.status == Case.Status.LOAN_GRANTED:
+            assert case.loan_granted_on == changed_on
+
+
+def test_loan_cases_old_enough_have_outcomes(dev_settings, nordby, sydby):
+    from backoffice.models import Outcome
+    from backoffice.statistics.evaluation import evaluation_report
+    from backoffice.statistics.periods import Period
+
+    _generate(1000)
+    outcomes = list(Outcome.objects.filter(case__municipality__in=[nordby, sydby]).select_related("case"))
+    assert len(outcomes) > 20
+    today = timezone.localdate()
+    checkpoints = Counter(o.checkpoint for o in outcomes)
+    assert checkpoints[Outcome.Checkpoint.MONTHS_6] and checkpoints[Outcome.Checkpoint.MONTHS_12]
+    results = Counter(o.result for o in outcomes)
+    assert results[Outcome.Result.SELF_SUFFICIENT_BUSINESS] and results[Outcome.Result.PUBLIC_SUPPORT]
+    for outcome in outcomes:
+        case = outcome.case
+        assert outcome.recorded_on <= today
+        if outcome.checkpoint == Outcome.Checkpoint.COURSE_END:
+            assert case.status == Case.Status.LEFT_FOR_EMPLOYMENT
+        else:
+            assert case.loan_granted_on is not None and outcome.recorded_on > case.loan_granted_on
+    # The evaluation finds them: courses, loans and some self-sufficient in the last three years.
+    report = evaluation_report(nordby, Period(today.replace(year=today.year - 3), today))
+    assert report.courses > 0 and report.loans > 0 and 0 < report.self_sufficient <= report.loans
+    assert report.referred_ordinary_effort > 0

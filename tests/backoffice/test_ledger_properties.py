@@ -1,10 +1,13 @@
-"""Property-based test of the ledger: for any sequence of payouts,
-repayments, write-offs and corrections (and the business account being
-verified or not), the balance equals paid out − repaid − written off, is
-never negative, the payouts never exceed the grant, and nothing is paid
-into an account that was not verified at the time."""
+"""Property-based test of the ledger: for any yearly interest rate and any
+sequence of payouts, interest bookings, repayments, write-offs and
+corrections (and the business account being verified or not), the balance
+equals paid out + interest booked − repaid − written off, is never
+negative, each instalment's interest is booked at most once and never above
+the scheduled interest (none at 0 %), the payouts never exceed the grant,
+and nothing is paid into an account that was not verified at the time."""
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.db import transaction
@@ -33,7 +36,9 @@ operations = st.lists(st.one_of(
     st.tuples(st.just("correct"), st.integers(min_value=0, max_value=10)),
     st.tuples(st.just("unverify"), st.just(0)),
     st.tuples(st.just("verify"), st.just(0)),
+    st.tuples(st.just("book_interest"), st.integers(min_value=0, max_value=400)),
 ), min_size=1, max_size=25)
+rates = st.sampled_from(["0", "0.00", "2.50", "5", "12", "19.99"])
 
 
 class Rollback(Exception):
@@ -53,8 +58,15 @@ def check_invariants(loan):
     totals = selectors_loans.totals(loan)
     balance = sums["total"] or 0
     assert balance == totals.balance_ore == loans.balance_ore(loan)
-    assert balance == totals.disbursed_ore - totals.repaid_ore - totals.written_off_ore
+    assert balance == totals.disbursed_ore + totals.interest_ore - totals.repaid_ore - totals.written_off_ore
     assert balance >= 0
+    interest = LedgerEntry.objects.filter(loan=loan, kind=K.INTEREST).select_related("instalment")
+    assert totals.interest_ore == sum(entry.amount_ore for entry in interest) >= 0
+    assert len({entry.instalment_id for entry in interest}) == len(interest)
+    assert all(0 < entry.amount_ore <= entry.instalment.interest_ore for entry in interest)
+    assert all(entry.booked_on == entry.instalment.due_on for entry in interest)
+    if loan.annual_interest_rate == 0:
+        assert not interest
     assert totals.repaid_ore >= 0 and totals.written_off_ore >= 0
     assert totals.disbursed_ore <= loan.principal_ore
     committed = Disbursement.objects.filter(loan=loan).aggregate(total=Sum("amount_ore"))["total"] or 0
@@ -65,19 +77,24 @@ def check_invariants(loan):
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(ops=operations)
-def test_ledger_invariants_hold_for_any_sequence(nordby, people, ops):
+@given(ops=operations, rate=rates)
+def test_ledger_invariants_hold_for_any_sequence(nordby, people, ops, rate):
     granter, requester, approver = people
     try:
         with transaction.atomic():
-            run(nordby, granter, requester, approver, ops)
+            run(nordby, granter, requester, approver, ops, rate)
             raise Rollback
     except Rollback:
         pass
 
 
-def run(nordby, granter, requester, approver, ops):
-    case, loan = granted_case(nordby, granter, status=S.BUSINESS_SETUP, verified_by=granter)
+def run(nordby, granter, requester, approver, ops, rate="0"):
+    nordby.loan_policy.annual_interest_rate = Decimal(rate)
+    nordby.loan_policy.save()
+    # No grace period: instalments (and their interest) fall due from February 2026.
+    case, loan = granted_case(nordby, granter, status=S.BUSINESS_SETUP, verified_by=granter, grace_months=0,
+                              repayment_months=12)
+    assert sum(loan.instalments.values_list("principal_ore", flat=True)) == loan.principal_ore
     account = BusinessAccount.objects.get(business__case=case)
     verified = True
     for op, value in ops:
@@ -114,6 +131,8 @@ def run(nordby, granter, requester, approver, ops):
             elif op == "unverify":
                 BusinessAccount.objects.filter(pk=account.pk).update(verified_at=None, verified_by=None)
                 verified = False
+            elif op == "book_interest":
+                loans.book_interest(loan, today=loan.granted_on + dt.timedelta(days=value))
             elif op == "verify":
                 BusinessAccount.objects.filter(pk=account.pk).update(verified_at=timezone.now(),
                                                                      verified_by=granter)

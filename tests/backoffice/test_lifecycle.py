@@ -3,6 +3,7 @@ scheme depends on (no payout without a business account, no loan without
 the course, anonymisation only at the very end)."""
 
 from collections import deque
+from itertools import pairwise
 
 import pytest
 
@@ -120,3 +121,28 @@ def test_next_statuses_returns_a_copy():
 
 def test_open_statuses_exclude_closed_and_anonymised():
     assert OPEN_STATUSES == set(S) - {S.CLOSED, S.ANONYMISED}
+
+
+def test_referral_without_a_loan_closes_directly():
+    # services.referral: after the course, no loan -> referred to the ordinary effort and closed.
+    from backoffice.services.referral import REFERABLE_STATUSES
+
+    for status in REFERABLE_STATUSES:
+        assert can_transition(status, S.CLOSED), status
+    # Closing is not a way round the loan rules: nothing is paid out of CLOSED.
+    assert TRANSITIONS[S.CLOSED] == {S.ANONYMISED}
+
+
+def test_imported_paths_follow_the_table():
+    # services.case_import walks these paths one transition at a time.
+    paths = [
+        [S.SUBMITTED, S.SCREENING, S.ADMITTED, S.IN_COURSE, S.COURSE_COMPLETED, S.LOAN_GRANTED, S.BUSINESS_SETUP,
+         S.LOAN_DISBURSED],
+        [S.SUBMITTED, S.SCREENING, S.ADMITTED, S.IN_COURSE, S.COURSE_COMPLETED, S.CLOSED],
+        [S.SUBMITTED, S.SCREENING, S.ADMITTED, S.IN_COURSE, S.DROPPED_OUT, S.CLOSED],
+        [S.SUBMITTED, S.SCREENING, S.ADMITTED, S.IN_COURSE, S.LEFT_FOR_EMPLOYMENT, S.CLOSED],
+        [S.SUBMITTED, S.SCREENING, S.NOT_ADMITTED, S.CLOSED],
+    ]
+    for path in paths:
+        for src, dst in pairwise(path):
+            assert can_transition(src, dst), (src, dst)

@@ -682,3 +682,188 @@ def test_reminder_command_sends_through_the_task(nordby, coordinator, second, th
     call_command("send_payment_reminders", "--now", stdout=out)
     assert [m.to for m in mail.outbox].count(["borger@nordby.example"]) == 1
     assert out.getvalue().count("0 reminders sent.") == 1 and "Queued" in out.getvalue()
+
+
+# --- Interest ----------------------------------------------------------------------------------------
+
+
+def with_interest(municipality, rate="12.00"):
+    policy = municipality.loan_policy
+    policy.annual_interest_rate = Decimal(rate)
+    policy.save()
+
+
+@pytest.mark.parametrize("principal,rate,months", [
+    (4_000_000, "0", 48), (3_000_001, "0", 7), (4_000_000, "5.00", 48), (3_333_333, "7.25", 13), (100, "3", 12),
+    (1_200_000, "12", 12),
+])
+def test_schedule_split_principal_adds_up_and_interest_is_on_what_is_owed(principal, rate, months):
+    split = loans.schedule_split(principal, Decimal(rate), months)
+    assert [p + i for p, i in split] == loans.schedule_amounts(principal, Decimal(rate), months)
+    assert sum(p for p, _ in split) == principal and all(p >= 0 and i >= 0 for p, i in split)
+    remaining = principal
+    for part, interest in split:
+        assert interest == int((Decimal(remaining) * Decimal(rate) / 1200).quantize(Decimal(1), "ROUND_HALF_UP"))
+        remaining -= part
+    if Decimal(rate) == 0:
+        assert all(i == 0 for _, i in split)
+
+
+def test_grant_with_interest_stores_each_instalments_principal_and_interest(nordby, coordinator):
+    with_interest(nordby)
+    case, loan = granted_case(nordby, coordinator, amount_ore=3_000_000, grace_months=0, repayment_months=12)
+    rows = list(loan.instalments.order_by("due_on"))
+    assert all(row.amount_ore == row.principal_ore + row.interest_ore for row in rows)
+    assert sum(row.principal_ore for row in rows) == 3_000_000
+    assert rows[0].interest_ore == 30_000  # 1 % a month on 30.000 kr.
+    assert rows[-1].interest_ore < rows[0].interest_ore
+    with pytest.raises(IntegrityError), transaction.atomic():
+        RepaymentInstalment.objects.filter(pk=rows[0].pk).update(interest_ore=1)
+
+
+def interest_loan(nordby, coordinator, second, third, amount_ore=None, citizen=None):
+    """12 % a year, 12 instalments from the 1st of the month after the
+    grant (TODAY - 60 days = 14 January 2026), paid out on the grant day."""
+    with_interest(nordby)
+    case, loan = granted_case(nordby, coordinator, status=S.BUSINESS_SETUP, verified_by=coordinator,
+                              amount_ore=3_000_000, grace_months=0, repayment_months=12, citizen=citizen)
+    disburse(loan, second, third, amount_ore=amount_ore, paid_on=loan.granted_on)
+    case.refresh_from_db()
+    loan.refresh_from_db()
+    loan.case = case
+    return case, loan
+
+
+def test_interest_is_booked_once_when_each_instalment_falls_due(nordby, coordinator, second, third):
+    case, loan = interest_loan(nordby, coordinator, second, third)
+    first, second_row = loan.instalments.order_by("due_on")[:2]
+    assert loans.book_interest(loan, today=first.due_on - dt.timedelta(days=1)) == []
+    [entry] = loans.book_interest(loan, today=first.due_on)
+    assert (entry.kind, entry.amount_ore, entry.booked_on, entry.instalment_id, entry.created_by_id) == (
+        K.INTEREST, first.interest_ore, first.due_on, first.pk, None)
+    assert loans.book_interest(loan, today=first.due_on) == []  # idempotent
+    booked = loans.book_interest(loan, today=second_row.due_on + dt.timedelta(days=3))
+    assert [e.instalment_id for e in booked] == [second_row.pk]
+    totals = selectors_loans.totals(loan)
+    assert totals.interest_ore == first.interest_ore + second_row.interest_ore
+    assert totals.balance_ore == 3_000_000 + totals.interest_ore == loans.balance_ore(loan)
+    assert totals.repaid_ore == 0
+    logs = entries(case, loans.INTEREST_BOOKED_ACTION).order_by("pk")
+    assert [log.data["amount_ore"] for log in logs] == [first.interest_ore, second_row.interest_ore]
+    assert logs[0].user_id is None
+    with pytest.raises(IntegrityError), transaction.atomic():  # the database books it once too
+        LedgerEntry.objects.create(loan=loan, kind=K.INTEREST, amount_ore=1, booked_on=TODAY, instalment=first)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        LedgerEntry.objects.create(loan=loan, kind=K.INTEREST, amount_ore=1, booked_on=TODAY)
+
+
+def test_a_payment_books_the_due_interest_first_and_paying_early_saves_the_rest(
+        nordby, coordinator, second, third):
+    case, loan = interest_loan(nordby, coordinator, second, third)
+    today = timezone.localdate()
+    due = list(loan.instalments.filter(due_on__lte=today))
+    assert due, "the schedule starts in February 2026"
+    interest = sum(row.interest_ore for row in due)
+    assert loans.balance_ore(loan) == 3_000_000  # not booked yet: the task has not run
+    with pytest.raises(LoanRefused) as refused:
+        loans.record_payment(loan, second, amount_ore=3_000_000 + interest + 1, booked_on=TODAY)
+    assert refused.value.code == "overpayment"
+    loans.record_payment(loan, second, amount_ore=3_000_000 + interest, booked_on=TODAY)
+    assert LedgerEntry.objects.filter(loan=loan, kind=K.INTEREST).count() == len(due)
+    loan.refresh_from_db()
+    assert loans.balance_ore(loan) == 0 and loan.status == Loan.Status.REPAID
+    # The interest of the instalments not yet due is never charged.
+    assert selectors_loans.totals(loan).interest_ore == interest < sum(
+        loan.instalments.values_list("interest_ore", flat=True))
+
+
+def test_interest_is_charged_on_the_share_paid_out(nordby, coordinator, second, third):
+    case, loan = interest_loan(nordby, coordinator, second, third, amount_ore=1_000_000)  # a third
+    first = loan.instalments.order_by("due_on").first()
+    [entry] = loans.book_interest(loan, today=first.due_on)
+    assert entry.amount_ore == 10_000 == round(first.interest_ore / 3)
+
+
+def test_no_interest_before_the_payout_or_at_zero_percent(nordby, coordinator, second, third):
+    with_interest(nordby)
+    case, loan = granted_case(nordby, coordinator, status=S.BUSINESS_SETUP, verified_by=coordinator,
+                              amount_ore=3_000_000, grace_months=0, repayment_months=12)
+    first, second_row = loan.instalments.order_by("due_on")[:2]
+    disburse(loan, second, third, paid_on=first.due_on + dt.timedelta(days=1))  # after the first due date
+    loan.refresh_from_db()
+    booked = loans.book_interest(loan, today=second_row.due_on)
+    assert [e.instalment_id for e in booked] == [second_row.pk]
+
+    with_interest(nordby, "0")
+    case, free = granted_case(nordby, coordinator, status=S.BUSINESS_SETUP, verified_by=coordinator,
+                              grace_months=0, repayment_months=12)
+    disburse(free, second, third, paid_on=free.granted_on)
+    free.refresh_from_db()
+    assert loans.book_interest(free, today=TODAY) == []
+    assert not free.instalments.filter(interest_ore__gt=0).exists()
+
+
+def test_write_off_books_due_interest_first(nordby, coordinator, second, third):
+    case, loan = interest_loan(nordby, coordinator, second, third)
+    decision = final_decision(case, coordinator, DecisionKind.WRITE_OFF_LOAN)
+    loans.write_off(loan, coordinator, amount_ore=1_000, reason="Delvis", decision=decision)
+    due = loan.instalments.filter(due_on__lte=timezone.localdate())
+    assert selectors_loans.totals(loan).interest_ore == sum(due.values_list("interest_ore", flat=True)) > 0
+
+
+def test_interest_and_fifo_cover_principal_and_interest(nordby, coordinator, second, third):
+    case, loan = interest_loan(nordby, coordinator, second, third)
+    first, second_row = loan.instalments.order_by("due_on")[:2]
+    loans.record_payment(loan, second, amount_ore=first.amount_ore, booked_on=TODAY)
+    rows = selectors_loans.schedule(loan)
+    assert rows[0].is_paid and rows[1].covered_ore == 0
+    instalment, owed = selectors_loans.next_instalment(loan)
+    assert instalment.pk == second_row.pk and owed == second_row.amount_ore
+    panel = selectors_loans.loan_panel(case, third)
+    assert panel.has_interest and panel.totals.interest_ore > 0
+    assert panel.kr["scheduled_interest"] == loans.kroner(sum(r.interest_ore for r in rows))
+
+
+def test_the_migration_split_matches_the_schedule(nordby, coordinator):
+    import importlib
+
+    from django.apps import apps
+
+    with_interest(nordby, "7.25")
+    case, loan = granted_case(nordby, coordinator, amount_ore=3_333_300, grace_months=0, repayment_months=13)
+    before = list(loan.instalments.order_by("due_on").values_list("principal_ore", "interest_ore"))
+    migration = importlib.import_module("backoffice.migrations.0009_loan_interest_allowance_approval")
+    migration.split_instalments(apps, None)
+    assert list(loan.instalments.order_by("due_on").values_list("principal_ore", "interest_ore")) == before
+
+
+def test_interest_command_books_through_the_task(nordby, coordinator, second, third):
+    from io import StringIO
+
+    case, loan = interest_loan(nordby, coordinator, second, third)
+    out = StringIO()
+    call_command("book_loan_interest", stdout=out)
+    call_command("book_loan_interest", "--now", stdout=out)
+    call_command("book_loan_interest", "--now", stdout=out)
+    due = loan.instalments.filter(due_on__lte=timezone.localdate()).count()
+    assert LedgerEntry.objects.filter(loan=loan, kind=K.INTEREST).count() == due
+    assert "Queued" in out.getvalue() and out.getvalue().count("0 interest entries booked.") >= 1
+
+
+def test_the_staff_loan_section_shows_interest_booked_and_the_split(client, nordby, coordinator, second, third):
+    case, loan = interest_loan(nordby, coordinator, second, third)
+    loans.book_interest(loan, today=TODAY)
+    client.force_login(coordinator)
+    html = client.get(f"/admin/casework/{case.pk}/").content.decode()
+    interest = selectors_loans.totals(loan).interest_ore
+    first = loan.instalments.order_by("due_on").first()
+    assert "Rente bogført" in html and f"{loans.kroner(interest)} kr. (afdragsplanen har" in html
+    assert "Heraf rente (kr.)" in html and f"<td>{loans.kroner(first.interest_ore)}</td>" in html
+    assert "Bogført automatisk, da afdraget forfaldt" in html and "Rente" in html
+
+
+def test_the_staff_loan_section_at_zero_percent_says_nothing_about_interest(client, paid_out, coordinator):
+    case, loan = paid_out
+    client.force_login(coordinator)
+    html = client.get(f"/admin/casework/{case.pk}/").content.decode()
+    assert "Heraf rente" not in html and "Rente bogført" not in html

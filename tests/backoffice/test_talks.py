@@ -564,11 +564,11 @@ def test_the_case_page_sections_render(client, case, caseworker, booked):
     request = RequestFactory().get("/")
     request.user = caseworker
     case = Case.objects.prefetch_related("talks__staff", "assessments__assessor").get(pk=case.pk)
-    html = render_to_string("backoffice/case/_talks.html", {"case": case}, request=request)
+    html = render_to_string("backoffice/case/_talks.html", {"case": case, "can_book_talk": True}, request=request)
     assert html.count("<section") == 1 and "<h2" in html and PLACE in html
     assert reverse("backoffice:talk_new", args=[case.pk]) in html
     assert reverse("backoffice:talk", args=[case.pk, booked.pk]) in html
 
     request.user = user("styregruppe@nordby.example")
-    html = render_to_string("backoffice/case/_talks.html", {"case": case}, request=request)
+    html = render_to_string("backoffice/case/_talks.html", {"case": case, "can_book_talk": True}, request=request)
     assert reverse("backoffice:talk_new", args=[case.pk]) not in html

@@ -88,6 +88,27 @@ def test_the_citizen_sees_amount_terms_payouts_plan_and_balance(client, citizen,
     assert html.count("repayment-plan__row--paid") == 2
     assert html.count(">Betalt<") == 2
     assert "<caption>12 afdrag." in html and 'scope="col"' in html and 'scope="row"' in html
+    assert "Rente indtil nu" not in html and "Afdrag på lånet" not in html  # 0 %: nothing about interest
+
+
+def test_with_interest_the_citizen_sees_interest_so_far_and_each_instalments_split(
+        client, citizen, nordby, coordinator, second, third):
+    nordby.loan_policy.annual_interest_rate = "12.00"
+    nordby.loan_policy.save()
+    case, loan = serviced(nordby, citizen, coordinator, second, third, months=12)
+    booked = loans.book_interest(loan, today=dt.date(2026, 5, 1))
+    # Paid out on 15 March: the February and March instalments carry no interest, April and May do.
+    assert [entry.booked_on for entry in booked] == [dt.date(2026, 4, 1), dt.date(2026, 5, 1)]
+    interest = sum(entry.amount_ore for entry in booked)
+    client.force_login(citizen)
+    html = text(client.get(loan_url(case)))
+    assert "12 % om året" in html
+    assert "Rente indtil nu" in html and f"{loans.kroner(interest)} kr." in html
+    assert f"{loans.kroner(AMOUNT_ORE + interest)} kr." in html  # what is owed: paid out plus interest
+    first = loan.instalments.order_by("due_on").first()
+    assert first.interest_ore == 42_346  # 1 % a month of 42.345,67 kr.
+    assert "Afdrag på lånet" in html and ">Rente<" in html
+    assert f"<td>{loans.kroner(first.principal_ore)} kr.</td><td>{loans.kroner(first.interest_ore)} kr.</td>" in html
 
 
 def test_a_late_payment_is_told_kindly_with_days_and_amount(client, citizen, nordby, coordinator, second, third):

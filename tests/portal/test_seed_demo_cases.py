@@ -1,6 +1,7 @@
 """`seed_demo_cases`: the demo applicants' cases and their history, made
 through the services, once however often the command runs."""
 
+import datetime as dt
 import io
 import os
 from collections import Counter
@@ -47,6 +48,7 @@ def test_demo_history(demo, danish):
     check_cohorts_waiting_list_attendance_and_outcomes()
     check_loans_ledgers_add_up_and_payouts_are_four_eyes_into_verified_accounts()
     check_history_is_dated_in_the_past_and_decisions_are_final_or_heard()
+    check_statistics_have_targets_budget_and_the_trial_records(out.getvalue())
     check_second_run_creates_nothing()
 
 
@@ -57,7 +59,8 @@ def _sum(loan, kind):
 def check_every_stage_in_both_municipalities(seeded):
     assert "32 demo cases created" in seeded
     for slug in ("nordby", "sydby"):
-        statuses = Counter(Case.objects.filter(municipality__slug=slug).values_list("status", flat=True))
+        statuses = Counter(Case.objects.filter(municipality__slug=slug, imported=False)
+                           .values_list("status", flat=True))
         assert statuses == {str(status): count for status, count in STATUSES.items()}
     assert ScreeningTalk.objects.filter(case__municipality__slug="sydby").count() == 13
     assert InformationRequest.objects.filter(case__municipality__slug="nordby").count() == 2
@@ -93,7 +96,8 @@ def check_cohorts_waiting_list_attendance_and_outcomes():
         # Every participant of the finished cohort has the end-of-course outcome; most the 6-month one.
         for enrolment in finished.enrolments.all():
             assert enrolment.case.outcomes.filter(checkpoint=Outcome.Checkpoint.COURSE_END).exists()
-        assert Outcome.objects.filter(case__municipality__slug=slug, checkpoint="months_6").count() == 6
+        assert Outcome.objects.filter(case__municipality__slug=slug, case__imported=False,
+                                      checkpoint="months_6").count() == 6
         job = finished.enrolments.get(status="left_for_employment").case
         assert job.status == S.CLOSED
         assert job.outcomes.get(checkpoint="course_end").result == Outcome.Result.SELF_SUFFICIENT_EMPLOYMENT
@@ -101,7 +105,7 @@ def check_cohorts_waiting_list_attendance_and_outcomes():
 
 def check_loans_ledgers_add_up_and_payouts_are_four_eyes_into_verified_accounts():
     today = timezone.localdate()
-    loans = Loan.objects.select_related("case")
+    loans = Loan.objects.filter(case__imported=False).select_related("case")
     assert loans.count() == 8
     for loan in loans:
         disbursed, repaid, written_off = (_sum(loan, K.DISBURSEMENT), -_sum(loan, K.REPAYMENT),
@@ -160,3 +164,23 @@ def check_second_run_creates_nothing():
     call_command("seed_demo_cases", stdout=out)
     assert "0 demo cases created" in out.getvalue()
     assert {model: model.objects.count() for model in COUNTED} == before
+
+
+def check_statistics_have_targets_budget_and_the_trial_records(seeded):
+    from backoffice.models import BudgetLine, Expense, Municipality, YearlyTarget
+    from backoffice.statistics.evaluation import evaluation_report
+    from backoffice.statistics.periods import Period
+
+    year = timezone.localdate().year
+    for slug in ("nordby", "sydby"):
+        assert set(YearlyTarget.objects.filter(municipality__slug=slug).values_list("year", flat=True)) == {
+            year - 1, year}
+        assert BudgetLine.objects.filter(municipality__slug=slug, year=year).count() == 5
+        assert Expense.objects.filter(municipality__slug=slug, spent_on__year=year).exists()
+    assert "22 cases imported into nordby" in seeded
+    assert not Case.objects.filter(municipality__slug="sydby", imported=True).exists()
+    # The trial's figures from the evaluation form, reproduced from the imported records.
+    report = evaluation_report(Municipality.objects.get(slug="nordby"),
+                               Period(dt.date(2020, 7, 1), dt.date(2022, 12, 31)))
+    assert (report.courses, report.loans, report.self_sufficient, report.referred_ordinary_effort) == (
+        20, 14, 8, 6)

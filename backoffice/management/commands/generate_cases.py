@@ -1,4 +1,5 @@
-"""Fake cases for load testing the staff queue (issue 4, "Measure and report").
+"""Fake cases for load testing the staff queue (issue 4, "Measure and report")
+and the evaluation and statistics (issue 6).
 
     python manage.py generate_cases --count 100000
     python manage.py generate_cases --count 5000 --municipality nordby --seed 42
@@ -7,9 +8,15 @@ The cases look like real ones to the queue: Danish names, CPR numbers that
 pass ``validate_cpr``, addresses, target groups and statuses in realistic
 proportions, references in the live format ("NOR-2025-00042"), a caseworker
 on about 70 % of them and an open request for information on every case
-waiting for the citizen. They are ordinary rows (``imported=False``, no
-citizen user, no audit entries): nothing marks them as fake, which is why the
-command refuses to run under production-like settings.
+waiting for the citizen. Cases that got as far as the course or the loan
+carry the scheme's milestones (course started and completed, loan granted,
+referred to the ordinary employment effort) in the order the lifecycle
+allows, between the admission and the day of their current status, and loan
+cases old enough for a checkpoint have outcomes (after 6, 12 and 24 months
+and 5 years), so the evaluation has realistic data to count. They are
+ordinary rows (``imported=False``, no citizen user, no audit entries):
+nothing marks them as fake, which is why the command refuses to run under
+production-like settings.
 
 Running it again adds more cases. References continue from each
 municipality's ``ReferenceSequence``, which every batch locks and moves on in
@@ -34,7 +41,7 @@ from django.utils import timezone
 
 from backoffice import roles
 from backoffice.models import (
-    Case, CaseApplication, InformationRequest, Municipality, ReferenceSequence, TargetGroup,
+    Case, CaseApplication, InformationRequest, Municipality, Outcome, ReferenceSequence, TargetGroup,
 )
 from backoffice.validators import cpr_birth_date
 
@@ -75,6 +82,61 @@ ADMITTED = {
 }
 ADMITTED_AND_ENDED = {S.LEFT_FOR_EMPLOYMENT, S.DROPPED_OUT}
 CLOSED_AFTER_ADMISSION = 0.5  # share of closed cases that had taken the course
+
+# Milestones per status: which of course start, course end and loan grant it
+# has passed. The last one is on the day the case got its status, or a while
+# before it when the status came later (business set-up, payout, repayment,
+# leaving the course). Statuses not here have none (not admitted yet, or
+# never admitted); closed cases follow CLOSED_PATHS.
+COURSE, COMPLETED, LOAN = "course", "completed", "loan"
+MILESTONES = {
+    S.IN_COURSE: (COURSE,),
+    S.COURSE_COMPLETED: (COURSE, COMPLETED),
+    S.LEFT_FOR_EMPLOYMENT: (COURSE,),
+    S.DROPPED_OUT: (COURSE,),
+    S.LOAN_CONSULTATION: (COURSE, COMPLETED),
+    S.LOAN_GRANTED: (COURSE, COMPLETED, LOAN),
+    S.LOAN_DECLINED: (COURSE, COMPLETED),
+    S.BUSINESS_SETUP: (COURSE, COMPLETED, LOAN),
+    S.LOAN_DISBURSED: (COURSE, COMPLETED, LOAN),
+    S.IN_REPAYMENT: (COURSE, COMPLETED, LOAN),
+}
+# Closed after admission: (share, milestones, referred to the ordinary effort when closed).
+CLOSED_PATHS = [
+    (50, (COURSE, COMPLETED, LOAN), False),  # the loan is repaid or written off
+    (30, (COURSE, COMPLETED), True),  # completed, no loan
+    (20, (COURSE,), True),  # dropped out
+]
+# Statuses whose case ends with a referral to the ordinary employment effort
+# on the day of the status (share of them that have the date recorded).
+REFERRED_ON_STATUS = {S.NOT_ADMITTED: 0.9, S.LOAN_DECLINED: 0.9, S.DROPPED_OUT: 0.6}
+# Typical days: admission to course start, course length, course end to loan.
+TO_COURSE_DAYS = (7, 35)
+COURSE_DAYS = (150, 190)
+TO_LOAN_DAYS = (10, 45)
+# Business set-up and payout take a while after the grant.
+LOAN_BEFORE_STATUS_DAYS = {S.BUSINESS_SETUP: (3, 30), S.LOAN_DISBURSED: (20, 90), S.IN_REPAYMENT: (180, 400)}
+
+# Outcomes of loan cases: checkpoint -> months after the loan grant. A due
+# checkpoint is recorded with OUTCOME_RECORDED_SHARE; the result mostly stays
+# what it was at the previous checkpoint.
+OUTCOME_MONTHS = {
+    Outcome.Checkpoint.MONTHS_6: 6, Outcome.Checkpoint.MONTHS_12: 12,
+    Outcome.Checkpoint.MONTHS_24: 24, Outcome.Checkpoint.YEARS_5: 60,
+}
+OUTCOME_RECORDED_SHARE = 0.85
+OUTCOME_KEPT_SHARE = 0.7
+OUTCOME_WEIGHTS = {
+    Outcome.Result.SELF_SUFFICIENT_BUSINESS: 45,
+    Outcome.Result.SELF_SUFFICIENT_EMPLOYMENT: 10,
+    Outcome.Result.BUSINESS_AND_SMALL_JOBS: 15,
+    Outcome.Result.EDUCATION: 5,
+    Outcome.Result.PUBLIC_SUPPORT: 20,
+    Outcome.Result.MOVED_OR_OTHER: 5,
+}
+# Left the course for a job: most have "self-sufficient through ordinary
+# employment" recorded at the course-end checkpoint.
+LEFT_FOR_EMPLOYMENT_OUTCOME_SHARE = 0.8
 
 # Target group code: weight. Unknown codes (added by staff) get weight 1.
 TARGET_GROUP_WEIGHTS = {
@@ -283,6 +345,11 @@ class Command(BaseCommand):
         self.status_pick = weighted_picker(
             self.rng, list(STATUSES), [share for share, _, _ in STATUSES.values()]
         )
+        self.closed_path_pick = weighted_picker(
+            self.rng, [(milestones, referred) for _, milestones, referred in CLOSED_PATHS],
+            [share for share, _, _ in CLOSED_PATHS],
+        )
+        self.result_pick = weighted_picker(self.rng, list(OUTCOME_WEIGHTS), list(OUTCOME_WEIGHTS.values()))
 
         started = time.monotonic()
         done = 0
@@ -352,15 +419,16 @@ class Command(BaseCommand):
         synced_years = set()
         for offset in range(0, n, batch):
             chunk = plan[offset:offset + batch]
-            cases, applications, requests = [], [], []
+            cases, applications, requests, outcomes = [], [], [], []
             for age_seconds, status in chunk:
-                case, application, request = self._fake_case(
+                case, application, request, case_outcomes = self._fake_case(
                     municipality, status, age_seconds, caseworkers, askers, amounts, towns
                 )
                 cases.append(case)
                 applications.append(application)
                 requests.append(request)
-            self._save_batch(municipality, cases, applications, requests, synced_years)
+                outcomes.append(case_outcomes)
+            self._save_batch(municipality, cases, applications, requests, synced_years, outcomes)
             reset_queries()  # DEBUG keeps every query otherwise
             done += len(chunk)
             if self.verbosity:
@@ -401,6 +469,7 @@ class Command(BaseCommand):
             imported=False,
             created_at=submitted_at,
         )
+        outcomes = []
         if status in ADMITTED or (status == S.CLOSED and rng.random() < CLOSED_AFTER_ADMISSION):
             if status == S.ADMITTED:
                 case.marked_from = changed_on
@@ -408,6 +477,9 @@ class Command(BaseCommand):
                 case.marked_from = min(received_on + timedelta(days=rng.randint(14, 45)), changed_on)
             if status in ADMITTED_AND_ENDED or status == S.CLOSED:
                 case.marked_until = changed_on
+            outcomes = self._milestones(case, status, changed_on)
+        elif status == S.NOT_ADMITTED and rng.random() < REFERRED_ON_STATUS[status]:
+            case.referred_ordinary_effort_on = changed_on
         if status == S.WITHDRAWN:
             case.withdrawn_at = changed_at
         elif status == S.CLOSED:
@@ -459,11 +531,66 @@ class Command(BaseCommand):
                 due_on=changed_on + timedelta(days=ANSWER_DAYS),
                 created_by_id=case.assigned_to_id or rng.choice(askers),
             )
-        return case, application, request
+        return case, application, request, outcomes
+
+    def _milestones(self, case, status, changed_on):
+        """Set the case's course and loan dates between its admission
+        (``marked_from``) and ``changed_on``, and return its outcomes
+        (unsaved). The last milestone is placed first (on the status day or
+        a typical while before it), the others before it at typical
+        distances, squeezed when the case is too young for them."""
+        rng = self.rng
+        if status == S.CLOSED:
+            milestones, referred = self.closed_path_pick()
+        else:
+            milestones = MILESTONES.get(status, ())
+            referred = status in REFERRED_ON_STATUS and rng.random() < REFERRED_ON_STATUS[status]
+        if not milestones:
+            return []
+        days_before_status = 0
+        if status in LOAN_BEFORE_STATUS_DAYS:
+            days_before_status = rng.randint(*LOAN_BEFORE_STATUS_DAYS[status])
+        elif status == S.CLOSED and LOAN in milestones:
+            days_before_status = rng.randint(60, 900)  # repaid or written off
+        elif milestones[-1] == COURSE and status != S.IN_COURSE:
+            days_before_status = rng.randint(20, 120)  # left or dropped out some time after starting
+        elif status in (S.LOAN_DECLINED, S.CLOSED):
+            days_before_status = rng.randint(*TO_LOAN_DAYS)  # the loan decision after the course
+        start = case.marked_from
+        last = max(start, changed_on - timedelta(days=days_before_status))
+        spans = [rng.randint(*COURSE_DAYS), rng.randint(*TO_LOAN_DAYS)][:len(milestones) - 1]
+        room = (last - start).days
+        scale = min(1.0, room / sum(spans)) if spans and sum(spans) else 1.0
+        dates = [last]
+        for span in reversed(spans):
+            dates.insert(0, max(start, dates[0] - timedelta(days=int(span * scale))))
+        values = dict(zip(milestones, dates))
+        case.course_started_on = values.get(COURSE)
+        case.course_completed_on = values.get(COMPLETED)
+        case.loan_granted_on = values.get(LOAN)
+        if referred:
+            case.referred_ordinary_effort_on = changed_on
+
+        outcomes = []
+        if status == S.LEFT_FOR_EMPLOYMENT and rng.random() < LEFT_FOR_EMPLOYMENT_OUTCOME_SHARE:
+            outcomes.append(Outcome(checkpoint=Outcome.Checkpoint.COURSE_END,
+                                    result=Outcome.Result.SELF_SUFFICIENT_EMPLOYMENT, recorded_on=changed_on))
+        if case.loan_granted_on and status in (S.LOAN_DISBURSED, S.IN_REPAYMENT, S.CLOSED):
+            result = None
+            for checkpoint, months in OUTCOME_MONTHS.items():
+                due = case.loan_granted_on + timedelta(days=round(months * 30.44))
+                if due > self.today:
+                    break
+                if result is None or rng.random() > OUTCOME_KEPT_SHARE:
+                    result = self.result_pick()
+                if rng.random() < OUTCOME_RECORDED_SHARE:
+                    recorded = min(due + timedelta(days=rng.randint(0, 30)), self.today)
+                    outcomes.append(Outcome(checkpoint=checkpoint, result=result, recorded_on=recorded))
+        return outcomes
 
     # --- saving ------------------------------------------------------------------
 
-    def _save_batch(self, municipality, cases, applications, requests, synced_years):
+    def _save_batch(self, municipality, cases, applications, requests, synced_years, outcomes=None):
         prefix = municipality.slug[:3].upper()
         by_year = defaultdict(list)
         for case in cases:
@@ -486,6 +613,12 @@ class Command(BaseCommand):
             InformationRequest.objects.bulk_create(
                 [r for r in requests if r is not None], batch_size=INSERT_ROWS
             )
+            rows = []
+            for case, case_outcomes in zip(cases, outcomes or ()):
+                for outcome in case_outcomes:
+                    outcome.case_id = case.pk
+                    rows.append(outcome)
+            Outcome.objects.bulk_create(rows, batch_size=INSERT_ROWS)
 
     def _lock_sequence(self, municipality, year, prefix, sync):
         """The municipality's sequence for ``year``, locked until the batch

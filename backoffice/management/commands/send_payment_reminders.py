@@ -3,7 +3,9 @@
     python manage.py send_payment_reminders
 
 Each past-due instalment is reminded once; the e-mail only says that there
-is news on My page. Queued as a django-tasks task unless ``--now``."""
+is news on My page. Queued as a django-tasks task unless ``--now``. On loans
+with interest, run ``book_loan_interest`` first (daily too), so the interest
+that has fallen due is in the ledger."""
 
 from django.core.management.base import BaseCommand
 

@@ -1,3 +1,9 @@
-"""Statistics URLs (see urls.py)."""
+"""Statistics URLs (see urls.py): the evaluation report."""
 
-urlpatterns = []
+from django.urls import path
+
+from . import evaluation
+
+urlpatterns = [
+    path("evaluation/", evaluation.evaluation, name="statistics_evaluation"),
+]

@@ -11,7 +11,9 @@ from the citizen. Then a history of about a year and a half
 repayment, in arrears and written off, outcomes and follow-up. Every step
 goes through the backoffice services, so the timeline, audit log, ledger and
 e-mails are those of real cases. Safe to run again: a case is only made once
-(fixed submission keys). Not part of the test fixture (``seed_demo``).
+(fixed submission keys). Then targets, budget and expenses for the statistics,
+and in Nordby the trial's earlier records imported (``portal/demo/statistics.py``).
+Not part of the test fixture (``seed_demo --without-cases``).
 """
 
 import datetime as dt
@@ -25,6 +27,7 @@ from django.utils import timezone
 from backoffice.models import Municipality
 from backoffice.services import casework, talks
 from portal.demo.history import demo_staff, make_history, open_case
+from portal.demo.statistics import seed_statistics
 
 from .seed_demo import DEFAULT_DEMO_PASSWORD
 
@@ -62,6 +65,9 @@ class Command(BaseCommand):
             for applicant in APPLICANTS:
                 made += self._case(municipality, staff.caseworker, applicant, password_hash)
             made += make_history(municipality, staff, password_hash)
+            imported = seed_statistics(municipality, staff.coordinator)
+            if imported:
+                self.stdout.write(f"{imported} cases imported into {municipality.slug} from the trial's records.")
         self.stdout.write(f"{made} demo cases created.")
 
     @transaction.atomic
