@@ -33,17 +33,20 @@ class Totals:
     interest_ore: int = 0  # interest booked so far (it falls due with each instalment)
 
 
+def counted_as(kind):
+    """Ledger entries of ``kind`` and the corrections of such entries: a
+    correction counts with the kind it corrects (filter on LedgerEntry)."""
+    return Q(kind=kind) | Q(kind=K.CORRECTION, corrects__kind=kind)
+
+
 def totals(loan):
     """Disbursed, interest booked, repaid and written off (corrections
     counted with the kind they correct) and the balance, in one query:
     balance = disbursed + interest − repaid − written off."""
-    credit_kind = Q(kind=K.REPAYMENT) | Q(kind=K.CORRECTION, corrects__kind=K.REPAYMENT)
-    write_off_kind = Q(kind=K.WRITE_OFF) | Q(kind=K.CORRECTION, corrects__kind=K.WRITE_OFF)
     sums = LedgerEntry.objects.filter(loan=loan).aggregate(
-        disbursed=Sum("amount_ore", filter=Q(kind=K.DISBURSEMENT) | Q(kind=K.CORRECTION,
-                                                                        corrects__kind=K.DISBURSEMENT)),
-        repaid=Sum("amount_ore", filter=credit_kind),
-        written_off=Sum("amount_ore", filter=write_off_kind),
+        disbursed=Sum("amount_ore", filter=counted_as(K.DISBURSEMENT)),
+        repaid=Sum("amount_ore", filter=counted_as(K.REPAYMENT)),
+        written_off=Sum("amount_ore", filter=counted_as(K.WRITE_OFF)),
         interest=Sum("amount_ore", filter=Q(kind=K.INTEREST)),
         balance=Sum("amount_ore"),
     )

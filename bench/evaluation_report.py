@@ -16,7 +16,9 @@ cases, the last calendar year, one month):
 - the admin page ``/admin/casework/statistics/evaluation/`` as Nordby's
   steering group, through Django's test client in this process (no HTTP
   server: middleware, queries, template), and its CSV, XLSX and PDF
-  downloads for the longest period.
+  downloads for the longest period;
+- the other statistics pages (overview, funnel, business accounts,
+  break-even, budget) for the longest period.
 
 Reported: p50, p95, max in ms and the number of SQL queries, against the
 target p95 < 1000 ms. ``--explain`` prints PostgreSQL's plan of the two
@@ -141,13 +143,13 @@ def main():
     client.force_login(steering)
     url_path = "/admin/casework/statistics/evaluation/"
 
-    def page(period, export=None):
+    def page(period, export=None, path=url_path):
         params = {"start": period.start.isoformat(), "end": period.end.isoformat()}
         if export:
             params["export"] = export
 
         def get():
-            response = client.get(url_path, params)
+            response = client.get(path, params)
             assert response.status_code == 200, response.status_code
             return response
 
@@ -160,6 +162,12 @@ def main():
         measurements.append((f"admin page, {label}", page(period)))
     for export in ("csv", "xlsx", "pdf"):
         measurements.append((f"{export.upper()} download, three years", page(periods["three years"], export)))
+    # The other statistics pages (funnel, business accounts, break-even, budget and the overview that
+    # shows a headline of each), over the same three years.
+    for name, path in [("overview", ""), ("funnel", "funnel/"), ("business accounts", "business-accounts/"),
+                       ("break-even", "break-even/"), ("budget", "budget/")]:
+        measurements.append((f"{name} page, three years",
+                             page(periods["three years"], path=f"/admin/casework/statistics/{path}")))
 
     print(f"\n{args.repeat} timed runs each (after {WARM_UP} untimed), Nordby ({report.courses:,} courses "
           f"in three years), as {steering.email}\n")

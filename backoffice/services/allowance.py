@@ -297,6 +297,11 @@ def cancel_allowance_payment(payment, user, *, expected_version=None):
         if fresh.is_approved:
             raise AllowanceRefused(_("The payment has been approved and cannot be cancelled."),
                                    code="approved")
+        if fresh.paid_on is not None:
+            # Recorded as paid before payments needed a second person: the
+            # money has gone, so it can only be approved, never asked again.
+            raise AllowanceRefused(_("The payment was recorded as paid before approvals were needed. A second "
+                                     "person can approve it; it cannot be cancelled."), code="paid")
         pk, month = fresh.pk, fresh.month
         fresh.delete()
         _changed(case, locked)

@@ -483,10 +483,12 @@ def finalise_decision(decision, user, *, expected_version, reason=None, consulta
             "decision": current.pk, "kind": current.kind, "fully_granted": current.fully_granted,
             "consultation": consultation, "letter": letter.pk, "note": note.pk if note else None,
         })
-        if current.kind == K.REFER_TO_ORDINARY_EFFORT:
-            # The statistics date the referral (milestone on the case).
-            Case.objects.filter(pk=locked.pk).update(referred_ordinary_effort_on=timezone.localdate(now))
-            case.referred_ordinary_effort_on = timezone.localdate(now)
+        if current.kind in (K.REFER_TO_ORDINARY_EFFORT, K.ADMIT_TO_COURSE):
+            # The statistics date the referral (milestone on the case); an
+            # admission after all (reconsideration, appeal) takes it back.
+            referred_on = timezone.localdate(now) if current.kind == K.REFER_TO_ORDINARY_EFFORT else None
+            Case.objects.filter(pk=locked.pk).update(referred_ordinary_effort_on=referred_on)
+            case.referred_ordinary_effort_on = referred_on
         notifications.notify_citizen(case, notifications.CITIZEN_LETTER)
     return _sync(decision, current)
 

@@ -95,7 +95,8 @@ def barrier(municipality, period, *, today=None):
     day_lists = {}
     for bank, days in (loans.filter(opened).annotate(days=_days_expression())
                        .values_list("business__bank_account__bank_name", "days")):
-        day_lists.setdefault(bank or "", []).append(_day_count(days))
+        # An account opened before the loan decision waited no days for it.
+        day_lists.setdefault(bank or "", []).append(max(0, _day_count(days)))
 
     # 2: counts and fees per bank
     per_bank = (
@@ -117,7 +118,7 @@ def barrier(municipality, period, *, today=None):
             bank=bank or str(NO_BANK), loans=row["n"], opened=row["n_opened"],
             waiting=row["n"] - row["n_opened"], days=quartiles(day_lists.get(bank, [])),
             fees_total_dkk=_dkk(row["fees"]),
-            fees_average_dkk=_dkk((row["fees"] or 0) / row["n_accounts"]) if row["n_accounts"] else None,
+            fees_average_dkk=_dkk(Decimal(row["fees"] or 0) / row["n_accounts"]) if row["n_accounts"] else None,
         ))
     banks.sort(key=lambda b: (-(b.days.median or 0), b.bank))
 
@@ -138,6 +139,6 @@ def barrier(municipality, period, *, today=None):
     return Barrier(
         loans=total_loans, opened=total_opened, days=quartiles(all_days),
         fees_total_dkk=_dkk(total_fees),
-        fees_average_dkk=_dkk(total_fees / total_accounts) if total_accounts else None,
+        fees_average_dkk=_dkk(Decimal(total_fees) / total_accounts) if total_accounts else None,
         banks=banks, waiting_now=waiting_now, longest_waiting=longest,
     )

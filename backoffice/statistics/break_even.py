@@ -15,6 +15,7 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import ExtractYear
 
 from ..models import BreakEvenParameters, Case, LedgerEntry, YearlyTarget
+from ..selectors_loans import counted_as
 from .evaluation import latest_outcome_result
 from .funnel import DEFAULT_PARTICIPANTS_TARGET, SELF_SUFFICIENT_RESULTS
 
@@ -49,7 +50,10 @@ class YearRow:
 @dataclass(frozen=True)
 class BreakEven:
     parameters: BreakEvenParameters
-    required_share_default: Decimal | None  # with 40 participants a year
+    # With the yearly target for participants of the period's last year
+    # (40 when the coordinator has set none): the model's headline.
+    required_share_default: Decimal | None
+    participants_per_year: int
     participants: int
     self_sufficient: int
     written_off_dkk: Decimal
@@ -62,7 +66,7 @@ class BreakEven:
 
     @property
     def denominator_dkk(self):
-        return (DEFAULT_PARTICIPANTS_TARGET * self.parameters.horizon_years
+        return (self.participants_per_year * self.parameters.horizon_years
                 * self.parameters.yearly_support_saved_per_citizen_dkk)
 
 
@@ -85,7 +89,7 @@ def break_even(municipality, period):
     }
     write_offs = {
         row["year"]: row for row in (
-            LedgerEntry.objects.filter(loan__case__municipality=municipality, kind=LedgerEntry.Kind.WRITE_OFF,
+            LedgerEntry.objects.filter(counted_as(LedgerEntry.Kind.WRITE_OFF), loan__case__municipality=municipality,
                                        booked_on__gte=period.start, booked_on__lte=period.end)
             .annotate(year=ExtractYear("booked_on"))
             .values("year")
@@ -106,7 +110,8 @@ def break_even(municipality, period):
         ))
     return BreakEven(
         parameters=parameters,
-        required_share_default=parameters.break_even_share(DEFAULT_PARTICIPANTS_TARGET),
+        required_share_default=parameters.break_even_share(years[-1].participants_target),
+        participants_per_year=years[-1].participants_target,
         participants=sum(y.participants for y in years),
         self_sufficient=sum(y.self_sufficient for y in years),
         written_off_dkk=sum((y.written_off_dkk for y in years), Decimal("0.00")),

@@ -9,6 +9,7 @@ from django.db.models import Q, Sum
 from django.db.models.functions import ExtractYear
 
 from ..models import AllowancePayment, BudgetLine, Expense, LedgerEntry
+from ..selectors_loans import counted_as
 
 Category = BudgetLine.Category
 
@@ -78,11 +79,12 @@ def budget(municipality, period):
                                    .values_list("year", "category", "budget_dkk")):
         lines[(year, category)] = lines.get((year, category), 0) + amount
     loans = _per_year(
-        LedgerEntry.objects.filter(_in("booked_on", period), loan__case__municipality=municipality,
-                                   kind=LedgerEntry.Kind.DISBURSEMENT), "booked_on", "amount_ore")
+        LedgerEntry.objects.filter(_in("booked_on", period), counted_as(LedgerEntry.Kind.DISBURSEMENT),
+                                   loan__case__municipality=municipality), "booked_on", "amount_ore")
+    # Paid = approved by the second person (four eyes), on the day paid.
     allowances = _per_year(
         AllowancePayment.objects.filter(_in("paid_on", period), allowance__case__municipality=municipality,
-                                        paid_on__isnull=False), "paid_on", "amount_ore")
+                                        paid_on__isnull=False, approved_at__isnull=False), "paid_on", "amount_ore")
     expenses = {}
     for row in (Expense.objects.filter(_in("spent_on", period), municipality=municipality)
                 .annotate(year=ExtractYear("spent_on")).values("year", "category")

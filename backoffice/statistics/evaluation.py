@@ -32,7 +32,7 @@ milestone indexes on ``Case`` find the period's rows.
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.db.models import Case as CaseWhen
 from django.utils import formats
 from django.utils.translation import get_language
@@ -170,7 +170,9 @@ def evaluation_report(municipality, period):
         loans=Count("pk", filter=loan_in_period),
         self_sufficient=Count("pk", filter=loan_in_period & Q(latest_result__in=SELF_SUFFICIENT_RESULTS)),
         referred_ordinary_effort=Count(
-            "pk", filter=course_in_period & no_loan_by_end & Q(referred_ordinary_effort_on__lte=end)),
+            "pk", filter=course_in_period & no_loan_by_end & Q(referred_ordinary_effort_on__lte=end)
+            # A referral at the screening that was reversed (admitted after all) is not this one.
+            & Q(referred_ordinary_effort_on__gte=F("course_started_on"))),
     )
 
     groups = (

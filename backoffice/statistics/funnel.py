@@ -7,8 +7,7 @@ numbers, no case references."""
 
 from dataclasses import dataclass
 
-from django.db.models import Case as CaseWhen
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Value, When
+from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import TruncQuarter
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -63,33 +62,34 @@ def period_cases(municipality, period):
 
 
 def funnel(municipality, period, *, now=None):
-    """The steps with counts and conversions. One query: every case gets
-    the number of the furthest step it reached (a case counts at a step if
-    it reached that step or a later one: imported cases have no talks or
-    decisions, but a course start implies both), grouped by that number."""
+    """The steps with counts and conversions, in one aggregate query. Each
+    step from the course on counts what happened (a case that left for a
+    job after the course has no loan, whatever its outcome). The two early
+    steps are implied by the later ones: imported cases have no talks or
+    decisions, but a course start means they were talked to and admitted."""
     now = now or timezone.now()
     talks = ScreeningTalk.objects.filter(case=OuterRef("pk"), cancelled_at__isnull=True, starts_at__lte=now)
     admissions = Decision.objects.filter(case=OuterRef("pk"), kind=DecisionKind.ADMIT_TO_COURSE,
                                          status=Decision.Status.FINAL)
     successes = Outcome.objects.filter(case=OuterRef("pk"), checkpoint=Outcome.Checkpoint.MONTHS_12,
                                        result__in=SELF_SUFFICIENT_RESULTS)
-    furthest = CaseWhen(
-        When(Exists(successes), then=Value(7)),
-        When(business__started_on__isnull=False, then=Value(6)),
-        When(loan_granted_on__isnull=False, then=Value(5)),
-        When(course_completed_on__isnull=False, then=Value(4)),
-        When(Q(course_started_on__isnull=False) | Exists(admissions), then=Value(3)),
-        When(Exists(talks), then=Value(2)),
-        default=Value(1), output_field=IntegerField(),
-    )
-    reached = dict(
-        period_cases(municipality, period).annotate(furthest=furthest).order_by()
-        .values("furthest").annotate(n=Count("pk")).values_list("furthest", "n")
-    )
+    admitted = (Q(Exists(admissions)) | Q(course_started_on__isnull=False) | Q(course_completed_on__isnull=False)
+                | Q(loan_granted_on__isnull=False))
+    conditions = {
+        "referred": None,
+        "talk": Q(Exists(talks)) | admitted,
+        "admitted": admitted,
+        "completed": Q(course_completed_on__isnull=False),
+        "loan": Q(loan_granted_on__isnull=False),
+        "business": Q(business__started_on__isnull=False),
+        "self_sufficient": Q(Exists(successes)),
+    }
+    counts = period_cases(municipality, period).aggregate(
+        **{key: Count("pk", filter=condition) for key, condition in conditions.items()})
     steps = []
     previous = first = None
-    for number, (key, label) in enumerate(STEPS, start=1):
-        count = sum(n for step, n in reached.items() if step >= number)
+    for key, label in STEPS:
+        count = counts[key]
         if first is None:
             first = count
         steps.append(Step(

@@ -252,6 +252,19 @@ def test_cancel_a_request_frees_the_month(granted, second, third):
     assert refused.value.code == "approved"
 
 
+def test_a_payment_recorded_as_paid_before_four_eyes_can_be_approved_but_not_cancelled(granted, second, third):
+    case, allowance = granted
+    # As the single-person recording left it: paid, nobody approved.
+    earlier = AllowancePayment.objects.create(allowance=allowance, month=START, amount_ore=MONTHLY,
+                                              paid_on=START, recorded_by=second)
+    with pytest.raises(AllowanceRefused) as refused:
+        cancel_allowance_payment(earlier, third)
+    assert refused.value.code == "paid" and AllowancePayment.objects.filter(pk=earlier.pk).exists()
+    approve_allowance_payment(earlier, third, paid_on=START)
+    earlier.refresh_from_db()
+    assert earlier.is_approved and earlier.approved_by == third
+
+
 def test_one_payment_per_month(granted, second, third):
     case, allowance = granted
     pay(allowance, second, third, amount_ore=1000)

@@ -482,3 +482,16 @@ def test_two_staff_finalising_at_once(demo):
     assert Decision.objects.filter(case=case, status=Decision.Status.FINAL).count() == 1
     assert Document.objects.filter(case=case, kind=Document.Kind.DECISION_LETTER).count() == 1
     assert len(log_entries(case, services.DECIDED_ACTION)) == 1
+
+
+def test_admission_after_a_refusal_takes_the_referral_date_back(case, caseworker):
+    services.finalise_decision(refusal(case, caseworker), caseworker, expected_version=case.version,
+                               consultation_waived_reason=WAIVER)
+    case.refresh_from_db()
+    assert case.status == S.NOT_ADMITTED and case.referred_ordinary_effort_on is not None
+    # Reconsidered (or the appeal board said so): admitted after all.
+    admission = services.draft_decision(case, caseworker, K.ADMIT_TO_COURSE, expected_version=case.version)
+    case.refresh_from_db()
+    services.finalise_decision(admission, caseworker, expected_version=case.version)
+    case.refresh_from_db()
+    assert case.status == S.ADMITTED and case.referred_ordinary_effort_on is None

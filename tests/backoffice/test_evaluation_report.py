@@ -124,8 +124,10 @@ def test_referred_are_courses_without_a_loan_by_the_end_date(nordby):
               referred_ordinary_effort_on=date(2022, 10, 1))  # had a loan
     make_case(nordby, course_started_on=in_period)  # not referred
     make_case(nordby, course_started_on=BEFORE, referred_ordinary_effort_on=date(2022, 2, 1))  # not a course of the period
+    make_case(nordby, course_started_on=in_period,
+              referred_ordinary_effort_on=date(2022, 1, 20))  # referred at the screening, admitted after all
     report = evaluation_report(nordby, PERIOD)
-    assert (report.courses, report.loans, report.referred_ordinary_effort) == (5, 1, 2)
+    assert (report.courses, report.loans, report.referred_ordinary_effort) == (6, 1, 2)
 
 
 def test_target_groups_in_their_order_with_unknown_last_and_empty_groups_left_out(nordby):

@@ -116,14 +116,24 @@ def funnel_cases(nordby, sydby, coordinator):
 
 def test_funnel_counts_each_step_with_later_steps_implying_earlier_ones(funnel_cases, nordby):
     steps = {step.key: step for step in funnel(nordby, YEAR_2025)}
+    # From the course on a step counts what happened: c6 got a loan and is self-sufficient after 12
+    # months without a completion date or a started business, so it counts at neither of those.
     assert {key: step.count for key, step in steps.items()} == {
-        "referred": 7, "talk": 5, "admitted": 4, "completed": 2, "loan": 2, "business": 2, "self_sufficient": 2,
+        "referred": 7, "talk": 5, "admitted": 4, "completed": 1, "loan": 2, "business": 1, "self_sufficient": 2,
     }
     assert steps["referred"].conversion is None
     assert steps["talk"].conversion == pytest.approx(5 / 7)
     assert steps["admitted"].conversion == pytest.approx(4 / 5)
-    assert steps["completed"].conversion == pytest.approx(0.5)
+    assert steps["completed"].conversion == pytest.approx(1 / 4)
     assert steps["self_sufficient"].share_of_first == pytest.approx(2 / 7)
+
+
+def test_funnel_someone_who_left_for_a_job_counts_as_a_success_but_not_as_a_loan(nordby):
+    case = make_case(nordby, received_on=dt.date(2025, 1, 10), course_started_on=dt.date(2025, 2, 1))
+    outcome(case, C.MONTHS_12, R.SELF_SUFFICIENT_EMPLOYMENT, dt.date(2026, 2, 1))
+    counts = {step.key: step.count for step in funnel(nordby, YEAR_2025)}
+    assert counts == {"referred": 1, "talk": 1, "admitted": 1, "completed": 0, "loan": 0, "business": 0,
+                      "self_sufficient": 1}
 
 
 def test_funnel_period_boundaries_and_empty_period(funnel_cases, nordby):
@@ -263,7 +273,8 @@ def test_break_even_actual_share_and_write_offs(break_even_cases, nordby, coordi
     settings_services.save_break_even_parameters(coordinator, {"yearly_project_cost_dkk": 2_600_000})
     settings_services.save_yearly_target(coordinator, year=2025, participants_target=20, businesses_target=10)
     result = break_even(nordby, YEAR_2025)
-    assert result.required_share_default == Decimal("0.1")
+    # The headline uses the municipality's own target (20 participants), like the year rows.
+    assert (result.participants_per_year, result.required_share_default) == (20, Decimal("0.2"))
     assert result.years[0].required_share == Decimal("0.2")
     assert BreakEvenParameters.objects.get(municipality=nordby).yearly_project_cost_dkk == 2_600_000
 
@@ -278,8 +289,11 @@ def budget_data(nordby, sydby, coordinator):
     BudgetLine.objects.create(municipality=sydby, year=2025, category="loans", budget_dkk=999)
     case = make_case(nordby, loan_granted_on=dt.date(2025, 2, 1))
     granted = loan(case, coordinator)
-    LedgerEntry.objects.create(created_by=coordinator, loan=granted, kind=LedgerEntry.Kind.DISBURSEMENT, amount_ore=4_000_000,
-                               booked_on=dt.date(2025, 3, 1))
+    payout = LedgerEntry.objects.create(created_by=coordinator, loan=granted, kind=LedgerEntry.Kind.DISBURSEMENT,
+                                        amount_ore=4_000_000, booked_on=dt.date(2025, 3, 1))
+    # A payout booked 10,000 kr. too high, corrected: the correction counts with the payouts.
+    LedgerEntry.objects.create(created_by=coordinator, loan=granted, kind=LedgerEntry.Kind.CORRECTION,
+                               corrects=payout, amount_ore=-1_000_000, booked_on=dt.date(2025, 3, 5))
     LedgerEntry.objects.create(created_by=coordinator, loan=granted, kind=LedgerEntry.Kind.REPAYMENT, amount_ore=-100_000,
                                booked_on=dt.date(2025, 4, 1))
     old = loan(make_case(nordby), coordinator, granted_on=dt.date(2024, 1, 1))
@@ -288,7 +302,10 @@ def budget_data(nordby, sydby, coordinator):
     allowance = Allowance.objects.create(case=case, monthly_amount_ore=1_000_000, months=6,
                                          starts_on=dt.date(2025, 2, 1))
     AllowancePayment.objects.create(allowance=allowance, month=dt.date(2025, 2, 1), amount_ore=1_000_000,
-                                    paid_on=dt.date(2025, 2, 1), recorded_by=coordinator)
+                                    paid_on=dt.date(2025, 2, 1), recorded_by=coordinator,
+                                    approved_by=user("sagsbehandler@nordby.example"), approved_at=timezone.now())
+    AllowancePayment.objects.create(allowance=allowance, month=dt.date(2025, 4, 1), amount_ore=1_000_000,
+                                    paid_on=dt.date(2025, 4, 1), recorded_by=coordinator)  # not approved: not paid
     AllowancePayment.objects.create(allowance=allowance, month=dt.date(2025, 3, 1), amount_ore=1_000_000,
                                     paid_on=None, recorded_by=coordinator)  # not paid yet
     Expense.objects.create(municipality=nordby, spent_on=dt.date(2025, 4, 1), category="courses_and_external",
@@ -302,11 +319,11 @@ def test_budget_lines_against_actual_spend(budget_data, nordby):
     assert [(r.category, r.budget_dkk, r.spent_dkk) for r in year.rows] == [
         ("courses_and_external", 200_000, Decimal("30000")),
         ("allowances", 50_000, Decimal("10000.00")),
-        ("loans", 100_000, Decimal("40000.00")),
+        ("loans", 100_000, Decimal("30000.00")),
         ("other", 0, Decimal("500")),
     ]
-    assert (year.budget_dkk, year.spent_dkk) == (350_000, Decimal("80500.00"))
-    assert year.rows[2].used_share == Decimal("0.4")
+    assert (year.budget_dkk, year.spent_dkk) == (350_000, Decimal("70500.00"))
+    assert year.rows[2].used_share == Decimal("0.3")
     assert year.rows[3].over_budget
 
 
@@ -420,8 +437,8 @@ def test_budget_export_has_the_figures(client, budget_data, coordinator):
         "utf-8-sig")
     lines = text.splitlines()
     assert lines[0].count(",") == 5
-    assert "2025,Lån,100000,40000.00,60000.00,40.0" in lines
-    assert "2025,I alt,350000,80500.00,269500.00,23.0" in lines
+    assert "2025,Lån,100000,30000.00,70000.00,30.0" in lines
+    assert "2025,I alt,350000,70500.00,279500.00,20.1" in lines
 
 
 @pytest.mark.parametrize("email, shown", [("styregruppe@nordby.example", True),

@@ -9,7 +9,6 @@ from django.views.decorators.cache import never_cache
 
 from ... import charts
 from ...statistics.break_even import break_even
-from ...statistics.funnel import DEFAULT_PARTICIPANTS_TARGET
 from . import page
 
 
@@ -51,7 +50,7 @@ def break_even_view(request):
         period=period, form=form, result=result, parameters=p,
         required_default=page.percent(result.required_share_default, 2),
         actual=page.percent(result.actual_share, 1),
-        default_participants=DEFAULT_PARTICIPANTS_TARGET,
+        default_participants=result.participants_per_year,
         denominator=result.denominator_dkk,
         years=[{"row": y, "required": page.percent(y.required_share, 2), "actual": page.percent(y.actual_share, 1)}
                for y in result.years],

@@ -68,8 +68,12 @@ def context(request, *, url_name, title, municipality, period, form, **extra):
 
 
 def export_response(request, stem, municipality, period, sheet_title, headers, rows, more_sheets=()):
-    """The download asked for with ``?export=``, or None."""
+    """The download asked for with ``?export=``, or None (then the page
+    shows, also when the period is wrong: its form says why, rather than a
+    download of another period)."""
     kind = request.GET.get("export")
+    if kind and period_from(request)[1].errors:
+        return None
     if kind == "csv":
         rows = list(rows)
         for _title, more_headers, more_rows in more_sheets:
