@@ -7,7 +7,7 @@ numbers, no case references."""
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Q
 from django.db.models.functions import TruncQuarter
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -68,21 +68,24 @@ def funnel(municipality, period, *, now=None):
     steps are implied by the later ones: imported cases have no talks or
     decisions, but a course start means they were talked to and admitted."""
     now = now or timezone.now()
-    talks = ScreeningTalk.objects.filter(case=OuterRef("pk"), cancelled_at__isnull=True, starts_at__lte=now)
-    admissions = Decision.objects.filter(case=OuterRef("pk"), kind=DecisionKind.ADMIT_TO_COURSE,
-                                         status=Decision.Status.FINAL)
-    successes = Outcome.objects.filter(case=OuterRef("pk"), checkpoint=Outcome.Checkpoint.MONTHS_12,
-                                       result__in=SELF_SUFFICIENT_RESULTS)
-    admitted = (Q(Exists(admissions)) | Q(course_started_on__isnull=False) | Q(course_completed_on__isnull=False)
+    # Uncorrelated subqueries: the database hashes each once instead of
+    # probing it for every case (the whole intake of a long period).
+    mine = {"case__municipality": municipality}
+    talked = ScreeningTalk.objects.filter(cancelled_at__isnull=True, starts_at__lte=now, **mine).values("case_id")
+    admissions = Decision.objects.filter(kind=DecisionKind.ADMIT_TO_COURSE, status=Decision.Status.FINAL,
+                                         **mine).values("case_id")
+    successes = Outcome.objects.filter(checkpoint=Outcome.Checkpoint.MONTHS_12, result__in=SELF_SUFFICIENT_RESULTS,
+                                       **mine).values("case_id")
+    admitted = (Q(pk__in=admissions) | Q(course_started_on__isnull=False) | Q(course_completed_on__isnull=False)
                 | Q(loan_granted_on__isnull=False))
     conditions = {
         "referred": None,
-        "talk": Q(Exists(talks)) | admitted,
+        "talk": Q(pk__in=talked) | admitted,
         "admitted": admitted,
         "completed": Q(course_completed_on__isnull=False),
         "loan": Q(loan_granted_on__isnull=False),
         "business": Q(business__started_on__isnull=False),
-        "self_sufficient": Q(Exists(successes)),
+        "self_sufficient": Q(pk__in=successes),
     }
     counts = period_cases(municipality, period).aggregate(
         **{key: Count("pk", filter=condition) for key, condition in conditions.items()})
