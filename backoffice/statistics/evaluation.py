@@ -68,7 +68,8 @@ DEFINITIONS = (
                   "count.")),
     ("referred_ordinary_effort", gettext_lazy("Referred to the ordinary employment effort"),
      gettext_lazy("Of the cases whose course started in the period: those not granted a loan by the last day "
-                  "and referred to the ordinary employment effort on or before it.")),
+                  "and referred to the ordinary employment effort after the course started and on or before "
+                  "the last day.")),
     ("by_target_group", gettext_lazy("Per target group"),
      gettext_lazy("Courses and loans by the citizen's target group when they entered the scheme. Groups with "
                   "no courses and no loans are left out. The total row is the sum.")),
