@@ -4,6 +4,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -58,6 +59,14 @@ class BreakEvenParameters(models.Model):
 
     def __str__(self):
         return str(_("Break-even parameters for %(municipality)s") % {"municipality": self.municipality})
+
+    def clean(self):
+        parts = self.coordinator_dkk + self.consultant_dkk + self.courses_and_external_dkk
+        if parts != self.yearly_project_cost_dkk:
+            # The model divides the total; a part changed alone would leave it stale.
+            raise ValidationError({"yearly_project_cost_dkk": _(
+                "The yearly project cost must be the sum of its three parts: DKK %(parts)s."
+            ) % {"parts": f"{parts:,}".replace(",", ".")}})
 
     def break_even_share(self, participants_per_year):
         """Share (0–1) of a year's participants who must stay self-sufficient

@@ -270,7 +270,9 @@ def test_break_even_actual_share_and_write_offs(break_even_cases, nordby, coordi
     assert (result.loans_written_off, result.written_off_dkk) == (1, Decimal("10000.00"))
     year = result.years[0]
     assert (year.year, year.participants_target, year.breaks_even) == (2025, 40, True)
-    settings_services.save_break_even_parameters(coordinator, {"yearly_project_cost_dkk": 2_600_000})
+    settings_services.save_break_even_parameters(coordinator, {
+        "yearly_project_cost_dkk": 2_600_000, "coordinator_dkk": 600_000, "consultant_dkk": 300_000,
+        "courses_and_external_dkk": 1_700_000})
     settings_services.save_yearly_target(coordinator, year=2025, participants_target=20, businesses_target=10)
     result = break_even(nordby, YEAR_2025)
     # The headline uses the municipality's own target (20 participants), like the year rows.
@@ -361,9 +363,14 @@ def test_forms_take_the_municipality_from_the_user(client, nordby, sydby, coordi
                            {"year": 2026, "participants_target": 44, "businesses_target": 22})
     assert response.status_code == 302
     assert YearlyTarget.objects.get(year=2026).municipality == nordby
+    parameters = {"yearly_project_cost_dkk": 1_000_000, "coordinator_dkk": 1, "consultant_dkk": 1,
+                  "courses_and_external_dkk": 1, "yearly_support_saved_per_citizen_dkk": 100_000, "horizon_years": 5}
+    # The total must be the sum of its parts: the form says so and nothing is saved.
+    response = client.post(reverse("backoffice:statistics_break_even_parameters"), parameters)
+    assert response.status_code == 200 and "summen af de tre dele: 3 kr." in response.content.decode()
+    assert not BreakEvenParameters.objects.filter(municipality=nordby).exists()
     response = client.post(reverse("backoffice:statistics_break_even_parameters"), {
-        "yearly_project_cost_dkk": 1_000_000, "coordinator_dkk": 1, "consultant_dkk": 1,
-        "courses_and_external_dkk": 1, "yearly_support_saved_per_citizen_dkk": 100_000, "horizon_years": 5})
+        **parameters, "coordinator_dkk": 500_000, "consultant_dkk": 250_000, "courses_and_external_dkk": 250_000})
     assert response.status_code == 302
     assert BreakEvenParameters.objects.get(municipality=nordby).yearly_project_cost_dkk == 1_000_000
     response = client.post(reverse("backoffice:statistics_expense_new"), {
