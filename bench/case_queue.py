@@ -18,20 +18,12 @@ database above; two-factor is skipped by signing the session in directly.
 """
 
 import argparse
-import os
 import statistics
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from generated_cases import percentile, prepare
+
 TARGET_P95_MS = 300
-
-
-def percentile(samples, share):
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
 
 
 def main():
@@ -41,51 +33,13 @@ def main():
     parser.add_argument("--reuse", action="store_true", help="keep the database if it has the cases")
     args = parser.parse_args()
 
-    url = os.environ.get("BENCH_QUEUE_DATABASE_URL",
-                         "postgres://postgres@127.0.0.1:5432/microloans_bench_queue")
-    if "bench" not in url.rsplit("/", 1)[-1]:
-        sys.exit("Refusing a database whose name has no 'bench' in it: it is emptied.")
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
-
-    import django
-    import psycopg
-
-    admin_url, name = url.rsplit("/", 1)
-    with psycopg.connect(f"{admin_url}/postgres", autocommit=True) as connection:
-        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if exists and not args.reuse:
-            connection.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-            exists = None
-        if not exists:
-            connection.execute(f'CREATE DATABASE "{name}"')
-
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
+    prepare("BENCH_QUEUE_DATABASE_URL", "microloans_bench_queue", count=args.count, seed=4, reuse=args.reuse)
+    from django.contrib.auth import get_user_model
     from django.db import connection, reset_queries
-    from django.db.models import Count
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
     from backoffice.models import Case
-
-    settings.ALLOWED_HOSTS = ["*"]
-    settings.STAFF_REQUIRE_MFA = False
-    started = time.perf_counter()
-    call_command("migrate", verbosity=0)
-    call_command("seed_demo", quiet=True)
-    missing = args.count - Case.objects.count()
-    if missing > 0:
-        call_command("generate_cases", count=missing, seed=4, verbosity=0, force=True)
-    per_municipality = Case.objects.values_list("municipality__slug").annotate(n=Count("pk")).order_by(
-        "municipality__slug")
-    print(f"set-up: {Case.objects.count():,} cases ("
-          f"{', '.join(f'{slug}: {n:,}' for slug, n in per_municipality)}) in {time.perf_counter() - started:.0f} s")
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-
-    from django.contrib.auth import get_user_model
 
     caseworker = get_user_model().objects.get(email="sagsbehandler@nordby.example")
     reference = Case.objects.filter(municipality__slug="nordby").order_by("-pk").values_list(
