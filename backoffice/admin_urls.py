@@ -9,6 +9,8 @@ from .views import cohorts
 from .views import loans as loan_views
 from .views import allowance as allowance_views
 from .views import referral as referral_views
+from .views import digital_post as digital_post_views
+from .views import registers as register_views
 
 app_name = "backoffice"
 
@@ -21,6 +23,7 @@ urlpatterns = [
     path("<int:pk>/messages/", case.send_message, name="case_message"),
     path("<int:pk>/start/", case.start_assessment, name="case_start"),
     path("<int:pk>/cpr/", case.reveal_cpr, name="case_cpr"),
+    path("<int:pk>/registers/<str:kind>/", register_views.fetch_again, name="register_fetch"),
     path("<int:case_pk>/documents/<int:pk>/", documents.download, name="document"),
     path("<int:case_pk>/documents/<int:pk>/preview/", documents.preview, name="document_preview"),
     path("<int:case_pk>/documents/<int:pk>/inline/", documents.inline, name="document_inline"),
@@ -38,6 +41,8 @@ urlpatterns = [
          name="decision_consultation"),
     path("<int:case_pk>/decisions/<int:pk>/final/", decisions.finalise, name="decision_finalise"),
     path("<int:case_pk>/decisions/<int:pk>/delete/", decisions.discard, name="decision_discard"),
+    path("<int:case_pk>/letters/<int:pk>/send-again/", digital_post_views.send_again, name="letter_send_again"),
+    path("<int:case_pk>/letters/<int:pk>/printed/", digital_post_views.mark_printed, name="letter_printed"),
     path("<int:case_pk>/loan/grant/", loan_views.grant, name="loan_grant"),
     path("<int:case_pk>/loan/payouts/", loan_views.disbursement_request, name="loan_disbursement_request"),
     path("<int:case_pk>/loan/payouts/<int:pk>/approve/", loan_views.disbursement_approve,

@@ -6,3 +6,6 @@ class BackofficeConfig(AppConfig):
     name = "backoffice"
     verbose_name = _("Case handling")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from .registers import checks  # noqa: F401  (registers the system check)

@@ -1,12 +1,11 @@
 """Forms of the staff case page. Each carries the case version the user saw,
 so a change made on an outdated page is refused instead of overwriting."""
 
-import datetime
-
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .deadlines import deadline_after
 from .services.casework import MESSAGE_MAX_LENGTH, NOTE_MAX_LENGTH, QUESTION_MAX_LENGTH, assignable_staff
 from .validators import cpr_birth_date
 
@@ -60,12 +59,14 @@ class InformationRequestForm(CaseVersionForm):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Write it plainly; the citizen reads it on My page and answers there."),
     )
-    due_on = forms.DateField(label=_("Answer by"),
-                             widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    due_on = forms.DateField(
+        label=_("Answer by"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("A date on a weekend or public holiday moves to the next working day."),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["due_on"].initial = timezone.localdate() + datetime.timedelta(days=DEFAULT_ANSWER_DAYS)
+        self.fields["due_on"].initial = deadline_after(timezone.localdate(), days=DEFAULT_ANSWER_DAYS)
 
     def clean_due_on(self):
         due_on = self.cleaned_data["due_on"]

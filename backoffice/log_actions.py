@@ -6,8 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.log_actions import LogFormatter
 
 from .services import (
-    allowance, assessments, business, case_import, cases, casework, citizen, courses, decisions, followup, loans,
-    outcomes, referral, retention, statistics_settings, talks,
+    allowance, assessments, business, case_import, cases, casework, citizen, courses, decisions, digital_post,
+    followup, loans, outcomes, referral, registers, retention, statistics_settings, talks,
 )
 
 # action: (what the person did, what the log says happened)
@@ -44,6 +44,13 @@ ACTIONS = {
                                                _("Citizen commented on the draft decision")),
     decisions.DECIDED_ACTION: (_("Make decision"), _("Decision made")),
 
+    digital_post.SENT_ACTION: (_("Send letter"), _("Letter sent to the citizen")),
+    digital_post.FAILED_ACTION: (_("Send letter"), _("Letter could not be sent")),
+    digital_post.NEEDS_PRINTING_ACTION: (_("Send letter"), _("Letter must be printed and posted by staff")),
+    digital_post.DELIVERED_ACTION: (_("Deliver letter"), _("Letter delivered to the citizen")),
+    digital_post.RESEND_ACTION: (_("Send letter again"), _("Letter sent again")),
+    digital_post.PRINTED_ACTION: (_("Mark letter as printed and posted"), _("Letter printed and posted by staff")),
+
     loans.INTEREST_BOOKED_ACTION: (_("Book interest"), _("Interest booked")),
     allowance.ALLOWANCE_PAYMENT_APPROVED_ACTION: (_("Approve allowance payment"), _("Allowance payment approved")),
     allowance.ALLOWANCE_PAYMENT_CANCELLED_ACTION: (_("Cancel allowance payment request"),
@@ -53,6 +60,10 @@ ACTIONS = {
     business.ACCOUNT_REGISTERED_ACTION: (_("Register business bank account"),
                                             _("Business bank account registered by the citizen")),
     business.ACCOUNT_VERIFIED_ACTION: (_("Verify business bank account"), _("Business bank account verified")),
+    registers.PERSON_LOOKED_UP_ACTION: (_("Look up in the CPR register"),
+                                        _("Applicant looked up in the CPR register")),
+    registers.COMPANY_LOOKED_UP_ACTION: (_("Look up in the CVR register"),
+                                         _("Business looked up in the CVR register")),
     followup.FOLLOW_UPS_PLANNED_ACTION: (_("Plan follow-up"), _("Follow-up planned")),
     followup.FOLLOW_UP_RECORDED_ACTION: (_("Write follow-up"), _("Follow-up written")),
     followup.SELF_REPORT_ACTION: (_("Send monthly report"), _("Monthly report sent by the citizen")),

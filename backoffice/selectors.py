@@ -13,6 +13,7 @@ wording (``Case.Status`` labels) stays in the backoffice.
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import (
     Count, IntegerField, Min, OuterRef, Prefetch, Subquery, Sum, Value, prefetch_related_objects,
 )
@@ -21,6 +22,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from .deadlines import appeal_deadline
 from .lifecycle import can_transition
 from .models import (
     Case, Decision, Document, Enrolment, FollowUp, InformationRequest, Loan, Message, ScreeningTalk,
@@ -420,13 +422,18 @@ def citizen_case_detail(case, *, now=None):
     decisions = list(
         Decision.objects.filter(
             case=case, status__in=[Decision.Status.FINAL, Decision.Status.IN_CONSULTATION]
-        ).order_by("created_at", "id")
+        )
+        .select_related(*_letter_joins())
+        .order_by("created_at", "id")
     )
     visible_ids = {d.pk for d in documents}
     for decision in decisions:
         # Only a letter the citizen may see is linked.
         decision.visible_letter_id = decision.letter_id if decision.letter_id in visible_ids else None
         decision.citizen_title = DECISION_TITLES.get(decision.kind, decision.get_kind_display())
+        decision.appeal_deadline = appeal_deadline(decision)
+        decision.appeal_open = (decision.appeal_deadline is not None
+                                and timezone.localdate(now) <= decision.appeal_deadline)
 
     own = [d for d in documents if case.citizen_id and d.uploaded_by_id == case.citizen_id]
     letters = [d for d in documents if d not in own]
@@ -452,6 +459,18 @@ def citizen_case_detail(case, *, now=None):
     detail.timeline = citizen_timeline(detail, now=now)
     detail.actions = next_actions(detail, now=now)
     return detail
+
+
+def _letter_joins():
+    """What the appeal deadline needs, joined so My page keeps a fixed
+    number of queries: the template (the appeal period), the letter and,
+    where the Digital Post model is installed, its dispatch (when the
+    citizen got the letter: the deadline runs from then)."""
+    try:
+        Document._meta.get_field("dispatch")
+    except FieldDoesNotExist:
+        return ("template", "letter")
+    return ("template", "letter__dispatch")
 
 
 # --- The course and the loan (issue 5) ---------------------------------------------------------------
@@ -631,7 +650,7 @@ def citizen_timeline(detail, *, now=None):
                     decision.decided_at,
                     "decision",
                     decision.citizen_title,
-                    _("Read the decision letter.") if decision.visible_letter_id else "",
+                    _decision_text(decision),
                     "my_page_case_document" if decision.visible_letter_id else "",
                     decision.visible_letter_id,
                 )
@@ -821,6 +840,14 @@ def next_actions(detail, *, now=None):
             )
         )
     return sorted(actions, key=lambda a: _local_date(a.due) if a.due else date.max)
+
+
+def _decision_text(decision):
+    text = str(_("Read the decision letter.")) if decision.visible_letter_id else ""
+    if getattr(decision, "appeal_open", False):
+        complain = _("You can complain until %(date)s.") % {"date": _format_date(decision.appeal_deadline)}
+        text = f"{text} {complain}".strip()
+    return text
 
 
 def _format_date(value):

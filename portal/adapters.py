@@ -1,6 +1,8 @@
 from types import SimpleNamespace
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from django.conf import settings
 from django.urls import reverse
 from wagtail.models import Site
 
@@ -26,9 +28,23 @@ class AccountAdapter(DefaultAccountAdapter):
         return reverse("my_page")
 
     def get_logout_redirect_url(self, request):
-        return _home_in_active_language()
+        # A MitID session ends at NemLog-in too, which then sends the
+        # citizen back to the home page. Asked before the session is
+        # flushed (allauth's LogoutView), so the ID token is still there.
+        from .mitid.views import end_session_url
+
+        return end_session_url(request) or _home_in_active_language()
+
+    def is_open_for_signup(self, request):
+        """Password accounts for citizens, unless switched off (production
+        with NemLog-in): then citizens sign in with MitID only."""
+        return settings.CITIZEN_PASSWORD_SIGNUP
 
     def get_signup_redirect_url(self, request):
+        # A first MitID sign-in is signed in at once: to their (empty) cases.
+        # A password sign-up still has to confirm the e-mail address first.
+        if request.user.is_authenticated:
+            return reverse("my_page")
         return _home_in_active_language()
 
     def send_mail(self, template_prefix, email, context):
@@ -45,6 +61,13 @@ class AccountAdapter(DefaultAccountAdapter):
             subject=message.subject, body=message.body, to=list(message.to),
             from_email=message.from_email, html_body=html_body, headers=dict(message.extra_headers),
         )
+
+
+class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    def is_open_for_signup(self, request, sociallogin):
+        # The first MitID sign-in makes the citizen's account, with no
+        # password, whether or not password sign-up is open.
+        return sociallogin.account.provider == "mitid"
 
 
 def user_display(user):

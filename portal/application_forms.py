@@ -60,6 +60,22 @@ class AboutYouForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["target_group"].choices = [(g.code, g.name) for g in TargetGroup.objects.filter(active=True)]
+        # A CPR number that came from the MitID sign-in is not asked for
+        # (nor can a posted one replace it); the step shows it masked.
+        self.verified_cpr = self.initial.get("cpr_number") if self.initial.get("cpr_verified") else None
+        if self.verified_cpr:
+            del self.fields["cpr_number"]
+
+    @property
+    def cpr_masked(self):
+        digits = str(self.verified_cpr or "").replace("-", "")
+        return f"{digits[:6]}-****" if len(digits) == 10 else ""
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.verified_cpr:
+            cleaned["cpr_number"] = self.verified_cpr
+        return cleaned
 
     def clean_cpr_number(self):
         digits = self.cleaned_data["cpr_number"].replace("-", "").strip()

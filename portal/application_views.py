@@ -30,6 +30,7 @@ from backoffice.uploads import UploadRejected, allowed_kinds
 from . import applications
 from .application_forms import DocumentsForm
 from .applications import STEPS, STEPS_BY_SLUG, IncompleteApplication
+from .mitid.session import signed_in_identity
 from .models import ApplicationDraft, DraftDocument
 from .selectors import municipality_or_404
 from .templatetags.portal_tags import dkk
@@ -117,6 +118,7 @@ def _step(request, draft_id, current):
     draft = _draft_or_receipt(request, draft_id)
     if not isinstance(draft, ApplicationDraft):
         return draft
+    applications.take_verified_identity(draft, signed_in_identity(request))
     if current.slug == "documents":
         return _documents_step(request, draft, current)
     if current.slug == "review":
@@ -290,6 +292,8 @@ def _review_sections(draft):
             continue
         form = s.form(draft)
         rows = []
+        if getattr(form, "verified_cpr", None):
+            rows.append({"label": _("CPR number (from MitID)"), "value": form.cpr_masked, "id": "cpr_number"})
         for name, field in form.fields.items():
             if name in ("truthful", "consent"):
                 continue

@@ -108,6 +108,21 @@ class IncompleteApplication(Exception):
         self.step = step
 
 
+def take_verified_identity(draft, identity):
+    """Put the CPR number MitID gave on the draft, marked as verified, so
+    the form shows it instead of asking; the name too if none is written
+    yet. ``identity`` is None after a password sign-in: nothing changes."""
+    if identity is None or draft.status != ApplicationDraft.Status.DRAFT:
+        return
+    answers = dict(draft.answers)
+    answers.update(cpr_number=identity.cpr_formatted, cpr_verified=True)
+    if not answers.get("full_name") and identity.full_name:
+        answers["full_name"] = identity.full_name
+    if answers != draft.answers:
+        draft.answers = answers
+        draft.save(update_fields=["answers", "updated_at"])
+
+
 # --- Uploads --------------------------------------------------------------------------------------
 
 

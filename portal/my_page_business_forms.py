@@ -86,9 +86,10 @@ class BusinessAccountForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
         help_text=_("4 digits."))
     account_number = forms.CharField(
-        label=_("Account number"), required=False, max_length=10,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-        help_text=_("Up to 10 digits. It must be the business's account, not your own."))
+        # 34: an IBAN (DK…) is accepted too; services.business.clean_account splits it.
+        label=_("Account number"), required=False, max_length=34,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        help_text=_("Up to 10 digits, or the IBAN (DK…). It must be the business's account, not your own."))
     fees_paid = KronerField(label=_("Fees paid to the bank (kr.)"), required=False,
                             help_text=_("What the bank charged for opening the account, if anything."))
     notes = forms.CharField(

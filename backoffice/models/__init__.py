@@ -15,6 +15,8 @@ from .followup import FollowUp, SelfReport
 from .outcomes import Outcome
 from .evaluation import BreakEvenParameters, BudgetLine, Expense, YearlyTarget
 from .retention import RetentionPolicy
+from .registers import CompanyLookup, LookupOutcome, PersonLookup, RegisterSource
+from .digital_post import LetterDispatch
 
 __all__ = [
     "LoanPolicy", "Municipality", "StaffMembership", "TargetGroup", "Expense",
@@ -28,4 +30,6 @@ __all__ = [
     "FollowUp", "SelfReport",
     "Outcome",
     "BreakEvenParameters", "BudgetLine", "RetentionPolicy", "YearlyTarget",
+    "CompanyLookup", "LookupOutcome", "PersonLookup", "RegisterSource",
+    "LetterDispatch",
 ]

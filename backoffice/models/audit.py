@@ -54,6 +54,7 @@ class AccessLogEntry(AppendOnlyModel):
         DOWNLOAD_DOCUMENT = "download_document", _("Downloaded document")
         EXPORT = "export", _("Exported data")
         ACCESS_REQUEST = "access_request", _("Produced file for access request")
+        REGISTER_LOOKUP = "register_lookup", _("Looked up in the CPR or CVR register")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,

@@ -28,6 +28,12 @@ class Business(models.Model):
     name = models.CharField(_("business name"), max_length=200)
     industry = models.CharField(_("industry"), max_length=200, blank=True)
     started_on = models.DateField(_("started on"), null=True, blank=True)
+    # The latest CVR register snapshot (models.registers), for the case page
+    # and the account verification.
+    cvr_lookup = models.ForeignKey(
+        "backoffice.CompanyLookup", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("latest CVR register look-up"),
+    )
 
     class Meta:
         verbose_name = _("business")

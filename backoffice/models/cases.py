@@ -207,6 +207,11 @@ class CaseApplication(models.Model):
     declarations_accepted_at = models.DateTimeField(_("declarations accepted"), null=True, blank=True)
     consent_at = models.DateTimeField(_("consent given"), null=True, blank=True)
     submitted_at = models.DateTimeField(_("submitted"), default=timezone.now)
+    # The latest CPR register snapshot (models.registers), for the case page.
+    cpr_lookup = models.ForeignKey(
+        "backoffice.PersonLookup", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("latest CPR register look-up"),
+    )
 
     class Meta:
         verbose_name = _("application")

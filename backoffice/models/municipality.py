@@ -8,6 +8,8 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from ..validators import validate_cvr
+
 
 class Municipality(models.Model):
     """One municipality running the scheme. Its public site is one Wagtail
@@ -19,6 +21,11 @@ class Municipality(models.Model):
     site = models.OneToOneField(
         "wagtailcore.Site", verbose_name=_("public site"), on_delete=models.PROTECT,
         related_name="municipality",
+    )
+    # The sender of the municipality's Digital Post letters (Serviceplatformen).
+    cvr_number = models.CharField(
+        _("CVR number"), max_length=8, blank=True, validators=[validate_cvr],
+        help_text=_("The municipality's CVR number, the sender of its Digital Post letters."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

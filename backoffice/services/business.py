@@ -35,9 +35,10 @@ from wagtail.log_actions import log
 from ..models import Business, BusinessAccount, Case, Document
 from ..selectors import HIDDEN_STATUSES
 from ..tenancy import cases_for_staff, may_act_on
-from ..validators import cvr_is_valid
+from ..selectors_registers import company_check
+from ..validators import compact_cvr, cvr_is_valid, danish_account_from_iban
 from . import citizen as citizen_services
-from . import notifications, transitions
+from . import notifications, registers, transitions
 from .transitions import StaleCase, TransitionError
 
 S = Case.Status
@@ -125,7 +126,8 @@ def clean_business(data, *, today=None):
         errors["name"] = _("Write the name of the business.")
     elif len(name) > Business._meta.get_field("name").max_length:
         errors["name"] = _("The name is too long.")
-    cvr = re.sub(r"\s", "", data.get("cvr_number") or "")
+    # As typed on the papers from the Danish Business Authority: "DK 1234 5674" is 12345674.
+    cvr = compact_cvr(data.get("cvr_number"))
     if cvr and not cvr_is_valid(cvr):
         errors["cvr_number"] = _("This is not a valid CVR number. It has 8 digits; check them against "
                                  "the registration from the Danish Business Authority.")
@@ -155,9 +157,19 @@ def clean_account(data, *, today=None):
         errors["opened_on"] = _("The account cannot be opened before you asked the bank for it.")
     registration_number = re.sub(r"[\s-]", "", data.get("registration_number") or "")
     account_number = re.sub(r"[\s-]", "", data.get("account_number") or "")
+    # The citizen may paste the IBAN (DK…) from the bank's confirmation instead of the account number.
+    try:
+        from_iban = danish_account_from_iban(account_number)
+    except ValidationError as error:
+        errors["account_number"] = error.messages[0]
+        from_iban = None
+    if from_iban:
+        if registration_number and registration_number != from_iban[0]:
+            errors["registration_number"] = _("The registration number differs from the one in the IBAN.")
+        registration_number, account_number = from_iban
     if registration_number and not _REG_RE.match(registration_number):
         errors["registration_number"] = _("The registration number has 4 digits.")
-    if account_number and not _ACCOUNT_RE.match(account_number):
+    if account_number and "account_number" not in errors and not _ACCOUNT_RE.match(account_number):
         errors["account_number"] = _("The account number has up to 10 digits.")
     if opened_on and not registration_number and "registration_number" not in errors:
         errors["registration_number"] = _("Write the registration number of the opened account.")
@@ -217,6 +229,9 @@ def register_business(case, citizen, data, *, today=None):
         })
         _start_setup(case, locked, citizen, "business_registered")
         notifications.notify_staff(case, notifications.STAFF_BUSINESS)
+        if business.cvr_number and (created or "cvr_number" in changed):
+            # After the commit, as a task: the register being slow or down never blocks the citizen.
+            registers.enqueue_company_lookup(case)
     return business
 
 
@@ -274,11 +289,14 @@ def _iso(value):
 # --- Staff's verification -------------------------------------------------------------------------
 
 
-def verify_business_account(account, user, *, expected_version, now=None):
+def verify_business_account(account, user, *, expected_version, now=None, confirmed_register_warnings=False):
     """A staff member with the loan permission, in the case's municipality,
     confirms the account against the bank's proof. Refused without proof
     (or with a file the virus scan found infected) and without the account's
-    numbers. Raises ``PermissionDenied``, ``StaleCase``, ``BusinessRefused``."""
+    numbers, and, when the CVR register disagrees with the business (not
+    found, other name, not active, not reachable), unless the staff member
+    confirms they checked it (``confirmed_register_warnings``). Raises
+    ``PermissionDenied``, ``StaleCase``, ``BusinessRefused``."""
     now = now or timezone.now()
     case = account.business.case
     if not (user.has_perm(VERIFY_PERMISSION) and may_act_on(user, case)):
@@ -296,10 +314,16 @@ def verify_business_account(account, user, *, expected_version, now=None):
         if not (fresh.opened_on and fresh.registration_number and fresh.account_number):
             raise BusinessRefused(_("The account is not registered as opened, with its registration and "
                                     "account number. Ask the citizen to complete it on My page."))
+        register = company_check(Business.objects.select_related("cvr_lookup").get(pk=fresh.business_id))
+        if register.needs_confirmation and not confirmed_register_warnings:
+            raise BusinessRefused(_("The CVR register does not match the business the citizen registered. "
+                                    "Check the business, then tick the confirmation to verify the account."))
         BusinessAccount.objects.filter(pk=fresh.pk).update(verified_by=user, verified_at=now)
         account.verified_by, account.verified_at = user, now
         log(instance=case, action=ACCOUNT_VERIFIED_ACTION, user=user, data={
             "reference": locked.reference, "account": fresh.pk, "proof": fresh.proof_id,
+            "register_lookup": register.lookup.pk if register.lookup else None,
+            "register_warnings": list(register.warnings),
         })
         transitions.bump_version(locked)
         case.version = locked.version
@@ -383,7 +407,8 @@ def _account(case):
 def section(case, *, today=None):
     """What the case page's business section shows, from what
     ``CASE_PAGE_QUERYSET`` loaded (``business__bank_account__proof``,
-    ``business__bank_account__verified_by``, ``loan``): no queries."""
+    ``business__bank_account__verified_by``, ``business__cvr_lookup``,
+    ``loan``): no queries."""
     today = today or timezone.localdate()
     business = _business(case)
     account = _account(case)
@@ -397,6 +422,7 @@ def section(case, *, today=None):
         if waiting and account and account.requested_on else None,
         "proof_missing": bool(account) and account.proof_id is None,
         "fees_dkk": Decimal(account.fees_paid_ore) / 100 if account else None,
+        "register": company_check(business),
         "can_verify": bool(account) and not account.is_verified and account.proof_id is not None
         and bool(account.opened_on and account.registration_number and account.account_number),
     }

@@ -8,10 +8,13 @@ from django.utils import timezone
 from wagtail.log_actions import log
 
 from ..models import Case, CaseApplication, Document, Municipality, ReferenceSequence, TargetGroup
+from . import registers
 
 SUBMITTED_ACTION = "backoffice.case.submitted"
 
-APPLICATION_FIELDS = {f.name for f in CaseApplication._meta.get_fields()} - {"id", "case", "submitted_at"}
+# Not the register snapshot: the register fills that, not the citizen.
+APPLICATION_FIELDS = {f.name for f in CaseApplication._meta.get_fields()} - {
+    "id", "case", "submitted_at", "cpr_lookup"}
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,8 @@ def _open_case(submission):
         )
     log(instance=case, action=SUBMITTED_ACTION, user=submission.citizen,
         data={"reference": case.reference, "documents": len(submission.documents)})
+    # After the commit, as a task: the CPR register being slow or down never blocks the submission.
+    registers.enqueue_person_lookup(case)
     return case
 
 

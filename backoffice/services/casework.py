@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.log_actions import log
 
+from ..deadlines import next_working_day
 from ..lifecycle import OPEN_STATUSES
 from ..models import Case, InformationRequest, JournalNote, Message
 from ..tenancy import may_act_on
@@ -129,7 +130,10 @@ def add_journal_note(case, user, body, *, noted_at=None, expected_version=None):
 def request_information(case, user, question, due_on, *, expected_version=None):
     """Ask the citizen for more information by ``due_on``. The question is
     shown on My page; the e-mail only says there is a question. A case being
-    assessed waits for the answer (status AWAITING_INFORMATION)."""
+    assessed waits for the answer (status AWAITING_INFORMATION). A
+    ``due_on`` on a weekend or holiday moves to the next working day (the
+    Danish deadline rule, ``deadlines``); the request's ``due_on`` is the
+    date used."""
     question = (question or "").strip()
     if not question:
         raise CaseworkRefused(_("Write what you need from the citizen."))
@@ -137,6 +141,7 @@ def request_information(case, user, question, due_on, *, expected_version=None):
         raise CaseworkRefused(_("The question is too long."))
     if due_on < timezone.localdate():
         raise CaseworkRefused(_("The deadline cannot be in the past."))
+    due_on = next_working_day(due_on)
     with transaction.atomic():
         locked = _locked_case(case, user, "backoffice.handle_case", expected_version)
         if locked.status not in OPEN_STATUSES:

@@ -34,11 +34,12 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.log_actions import log
 
 from ..decision_texts import ensure_decision_templates, fill_placeholders
+from ..deadlines import next_working_day
 from ..lifecycle import can_transition
 from ..models import Case, Decision, DecisionKind, DecisionTemplate, JournalNote
 from ..selectors import HIDDEN_STATUSES
 from ..tenancy import may_act_on
-from . import letters, notifications, transitions
+from . import digital_post, letters, notifications, transitions
 from .citizen import ANSWER_MAX_LENGTH, CitizenActionRefused
 from .transitions import StaleCase, TransitionError, TransitionNotAllowed
 
@@ -55,7 +56,7 @@ DECIDED_ACTION = "backoffice.case.decided"
 
 REASON_MAX_LENGTH = 20000
 WAIVER_MAX_LENGTH = 2000
-DEFAULT_CONSULTATION_DAYS = 14
+DEFAULT_CONSULTATION_DAYS = 14  # proposed to staff, then moved to a working day
 
 
 @dataclass(frozen=True)
@@ -356,12 +357,15 @@ def send_for_consultation(decision, user, *, deadline, expected_version, now=Non
     """Send the draft reasons to the citizen and give them until
     ``deadline`` (a date) to comment: the case moves to consultation, the
     consultation letter is stored on the case for My page, and the citizen
-    is told by e-mail."""
+    is told by e-mail. A deadline on a weekend or holiday is moved to the
+    next working day, as a Danish deadline is (``deadlines``); the decision's
+    ``consultation_deadline`` is the date used."""
     case = decision.case
     rule = rule_for(decision.kind)
     now = now or timezone.now()
     if deadline is None or deadline <= timezone.localdate(now):
         raise DecisionRefused(_("The deadline for comments must be a date after today."), code="deadline")
+    deadline = next_working_day(deadline)
     with _atomic_with_files() as stored:
         locked = _locked_case(case, user, rule.permission, expected_version)
         current = _locked_decision(decision, locked)
@@ -384,6 +388,7 @@ def send_for_consultation(decision, user, *, deadline, expected_version, now=Non
         letter = letters.store_letter(case, pdf, filename=f"partshoering-{locked.reference}.pdf", user=user,
                                       now=now)
         stored.append(letter.file)
+        digital_post.queue_letter(case, letter, kind=digital_post.CONSULTATION, decision=current, now=now)
         current.letter = letter
         current.save(update_fields=["status", "consultation_sent_at", "consultation_deadline", "letter"])
         _move_case(case, locked, rule.consultation_status, user=user, action=CONSULTATION_SENT_ACTION, data={
@@ -477,6 +482,7 @@ def finalise_decision(decision, user, *, expected_version, reason=None, consulta
         letter = letters.store_letter(case, pdf, filename=f"afgoerelse-{locked.reference}.pdf", user=user,
                                       now=now)
         stored.append(letter.file)
+        digital_post.queue_letter(case, letter, kind=digital_post.DECISION, decision=current, now=now)
         current.letter = letter
         current.save(update_fields=["reason", "status", "decided_by", "decided_at", "letter"])
         _move_case(case, locked, rule.final_status, user=user, action=DECIDED_ACTION, data={

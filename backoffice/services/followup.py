@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.log_actions import log
 
+from ..deadlines import deadline_after
 from ..models import Business, Case, FollowUp, Outcome, SelfReport
 from ..tenancy import may_act_on
 from . import transitions
@@ -87,7 +88,9 @@ def _locked_case(case, user, expected_version):
 def plan_follow_ups(case, user, *, start, months=DEFAULT_MONTHS, kind=FollowUp.Kind.CALL,
                     expected_version=None):
     """Plan ``months`` follow-ups of ``kind``, one a month from ``start``,
-    with ``user`` as the staff member. Returns the new ``FollowUp`` rows."""
+    with ``user`` as the staff member. A date on a weekend or holiday moves
+    to the next working day (``deadlines``), when the office is open.
+    Returns the new ``FollowUp`` rows."""
     errors = {}
     if not isinstance(start, datetime.date):
         errors["start"] = _("Give the date of the first follow-up.")
@@ -102,13 +105,13 @@ def plan_follow_ups(case, user, *, start, months=DEFAULT_MONTHS, kind=FollowUp.K
         if locked.status not in FOLLOW_UP_STATUSES:
             raise BusinessRefused(_("Follow-up is planned once the loan is granted, while the business "
                                     "starts up. This case is not at that stage."))
+        dates = [deadline_after(start, months=i) for i in range(months)]
         created = FollowUp.objects.bulk_create([
-            FollowUp(case=locked, planned_on=add_months(start, i), kind=kind, staff=user)
-            for i in range(months)
+            FollowUp(case=locked, planned_on=day, kind=kind, staff=user) for day in dates
         ])
         log(instance=case, action=FOLLOW_UPS_PLANNED_ACTION, user=user, data={
             "reference": locked.reference, "count": months, "kind": str(kind),
-            "first": start.isoformat(), "last": add_months(start, months - 1).isoformat(),
+            "first": dates[0].isoformat(), "last": dates[-1].isoformat(),
         })
         transitions.bump_version(locked)
         case.version = locked.version

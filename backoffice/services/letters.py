@@ -22,12 +22,14 @@ from django.core.files.base import ContentFile
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.utils.translation import ngettext
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from ..deadlines import appeal_weeks, deadline_after
 from ..models import CaseApplication, DecisionKind, Document
 from ..selectors import DECISION_TITLES
 from .receipts import COPENHAGEN, FONT, FONT_BOLD, _NumberedCanvas, _register_fonts, _text
@@ -272,8 +274,27 @@ def decision_letter_pdf(decision):
         if decision.appeal_guidance.strip():
             story.append(Paragraph(_text(_("How to complain")), styles["heading"]))
             story += _paragraphs(decision.appeal_guidance, styles["body"])
+            story.append(Paragraph(_text(_appeal_deadline_text(decision)), styles["body"]))
         story += _signature(decision.decided_by, sender, styles)
         return _build(story, title=title, case=case, sender=sender)
+
+
+def _appeal_deadline_text(decision):
+    """The appeal deadline rule, and the date it gives if the citizen gets
+    the letter on its date. The letter is made before it is sent, so the
+    day it reaches them is not known yet: the rule is what counts."""
+    weeks = appeal_weeks(decision)
+    text = ngettext(
+        "The deadline for complaining is %(weeks)d week from the day you received this decision. If the last "
+        "day is a weekend or a public holiday, the deadline is the next working day.",
+        "The deadline for complaining is %(weeks)d weeks from the day you received this decision. If the last "
+        "day is a weekend or a public holiday, the deadline is the next working day.", weeks) % {"weeks": weeks}
+    if decision.decided_at:
+        received = timezone.localdate(decision.decided_at, COPENHAGEN)
+        text += " " + _("If you received this letter on %(date)s, the deadline is %(deadline)s.") % {
+            "date": letter_date(received), "deadline": letter_date(deadline_after(received, weeks=weeks)),
+        }
+    return text
 
 
 # --- Storing a letter -----------------------------------------------------------------------------

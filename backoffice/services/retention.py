@@ -60,6 +60,7 @@ from ..models import (
     Case,
     CaseApplication,
     CoachingNote,
+    CompanyLookup,
     Decision,
     Document,
     FollowUp,
@@ -69,6 +70,7 @@ from ..models import (
     Message,
     Municipality,
     Outcome,
+    PersonLookup,
     RetentionPolicy,
     ScreeningTalk,
     SelfReport,
@@ -190,6 +192,11 @@ def _erase(case):
     Business.objects.filter(case=case).update(name=REDACTED, cvr_number="", industry="")
     BusinessAccount.objects.filter(business__case=case).update(
         registration_number="", account_number="", notes="")
+    # What the CPR and CVR registers said names the citizen too.
+    CaseApplication.objects.filter(case=case).update(cpr_lookup=None)
+    Business.objects.filter(case=case).update(cvr_lookup=None)
+    PersonLookup.objects.filter(case=case).delete()
+    CompanyLookup.objects.filter(case=case).delete()
     return files, len(documents)
 
 

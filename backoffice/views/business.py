@@ -41,7 +41,10 @@ def verify_account(request, case_pk):
         messages.error(request, _("The form was incomplete. Reload the page and try again."))
         return HttpResponseRedirect(case_url(case))
     try:
-        services.verify_business_account(account, request.user, expected_version=form.cleaned_data["version"])
+        services.verify_business_account(
+            account, request.user, expected_version=form.cleaned_data["version"],
+            # The service refuses without it when the CVR register disagrees.
+            confirmed_register_warnings=request.POST.get("confirm_register_warnings") == "1")
     except TransitionError as error:  # stale page, no proof, already verified
         messages.error(request, str(error.message))
     else:

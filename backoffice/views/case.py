@@ -10,11 +10,13 @@ from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from wagtail.admin import messages
 from wagtail.models import ModelLogEntry
 
+from ..deadlines import is_working_day, next_working_day
 from ..forms import AssignForm, InformationRequestForm, JournalNoteForm, StaffMessageForm
 from ..lifecycle import next_statuses
 from ..models import (
@@ -29,6 +31,7 @@ from ..models import (
     FollowUp,
     InformationRequest,
     JournalNote,
+    LetterDispatch,
     Message,
     Outcome,
     ScreeningTalk,
@@ -39,6 +42,7 @@ from ..services import casework
 from ..services.talks import TALK_STATUSES
 from ..services import followup as followup_section
 from ..selectors_loans import loan_panel
+from ..selectors_registers import person_comparison
 from ..services.transitions import TransitionError
 from .access import log_access, staff_case_or_404
 
@@ -48,16 +52,21 @@ TIMELINE_LENGTH = 200
 CASE_PAGE_QUERYSET = Case.objects.select_related(
     "application", "target_group", "assigned_to", "municipality", "citizen",
     "loan", "business__bank_account__proof", "business__bank_account__verified_by",
+    # The latest CPR and CVR register snapshots (selectors_registers), in the same query.
+    "application__cpr_lookup__fetched_by", "business__cvr_lookup__fetched_by",
     "allowance", "municipality__loan_policy",
 ).prefetch_related(
-    Prefetch("documents", queryset=Document.objects.select_related("uploaded_by").order_by("-uploaded_at", "-pk")),
+    # A letter's dispatch (Digital Post status, available_at) comes with it.
+    Prefetch("documents", queryset=Document.objects.select_related("uploaded_by", "dispatch")
+             .order_by("-uploaded_at", "-pk")),
     Prefetch("notes", queryset=JournalNote.objects.select_related("author")),
     Prefetch("information_requests", queryset=InformationRequest.objects.select_related("created_by")
              .order_by("-created_at", "-pk")),
     Prefetch("messages", queryset=Message.objects.select_related("sender")),
     Prefetch("talks", queryset=ScreeningTalk.objects.prefetch_related("staff")),
     Prefetch("assessments", queryset=Assessment.objects.select_related("assessor")),
-    Prefetch("decisions", queryset=Decision.objects.select_related("letter", "decided_by")),
+    Prefetch("decisions", queryset=Decision.objects.select_related("letter__dispatch", "decided_by")),
+    Prefetch("letter_dispatches", queryset=LetterDispatch.objects.select_related("document")),
     Prefetch("enrolments", queryset=Enrolment.objects.select_related("cohort").annotate(
         attended=Count("attendance", filter=Q(attendance__present=True)), registered=Count("attendance"))),
     Prefetch("coaching_notes", queryset=CoachingNote.objects.select_related("author")),
@@ -104,6 +113,7 @@ def case_detail(request, pk, bound_forms=None, status=200):
         "unread_messages": unread,
         # Talks belong to the screening; the service refuses them later on.
         "can_book_talk": case.status in TALK_STATUSES,
+        "person_register": person_comparison(getattr(case, "application", None)),
         "business_section": business_section.section(case),
         "followup_section": followup_section.section(case),
         "loan_panel": loan_panel(case, request.user),
@@ -170,10 +180,15 @@ def request_information(request, pk):
     form = InformationRequestForm(request.POST, case=case)
     if not form.is_valid():
         return case_detail(request, pk, {"request_form": form}, status=400)
+    due_on = form.cleaned_data["due_on"]
+    text = _("The question has been sent. The citizen sees it on My page and gets an e-mail.")
+    if not is_working_day(due_on):  # the service moves it; say to which date
+        text = _("%(chosen)s is not a working day, so the citizen has until %(date)s, the next working day. "
+                 "The question has been sent. The citizen sees it on My page and gets an e-mail.") % {
+            "chosen": formats.date_format(due_on), "date": formats.date_format(next_working_day(due_on))}
     return _run(request, case, lambda: casework.request_information(
-        case, request.user, form.cleaned_data["question"], form.cleaned_data["due_on"],
-        expected_version=form.cleaned_data["version"]),
-        _("The question has been sent. The citizen sees it on My page and gets an e-mail."), "requests-section")
+        case, request.user, form.cleaned_data["question"], due_on,
+        expected_version=form.cleaned_data["version"]), text, "requests-section")
 
 
 @require_POST

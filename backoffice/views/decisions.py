@@ -8,8 +8,6 @@ reading a decision needs ``view_case``, changing it the permission of its
 kind (``decide_admission`` for admission), else 403. Forms carry the case
 version the user saw; a stale one is refused with a message to reload."""
 
-import datetime
-
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
@@ -21,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from wagtail.admin import messages
 
+from ..deadlines import deadline_after
 from ..forms import CaseVersionForm
 from ..models import AccessLogEntry, Decision, Document
 from ..services import decisions as services
@@ -71,13 +70,14 @@ class ConsultationForm(CaseVersionForm):
     deadline = forms.DateField(
         label=gettext_lazy("Comments due by"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text=gettext_lazy("Give the citizen reasonable time to answer, usually two weeks."),
+        help_text=gettext_lazy("Give the citizen reasonable time to answer, usually two weeks. A date on a "
+                               "weekend or public holiday moves to the next working day."),
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["deadline"].initial = (
-            timezone.localdate() + datetime.timedelta(days=services.DEFAULT_CONSULTATION_DAYS))
+        self.fields["deadline"].initial = deadline_after(timezone.localdate(),
+                                                         days=services.DEFAULT_CONSULTATION_DAYS)
 
     def clean_deadline(self):
         deadline = self.cleaned_data["deadline"]
@@ -240,14 +240,20 @@ def send_consultation(request, case_pk, pk):
     form = ConsultationForm(request.POST, case=case)
     if not form.is_valid():
         return _render_decision(request, case, decision, {"consultation_form": form}, status=400)
+    chosen = form.cleaned_data["deadline"]
     try:
-        services.send_for_consultation(decision, request.user, deadline=form.cleaned_data["deadline"],
+        services.send_for_consultation(decision, request.user, deadline=chosen,
                                        expected_version=form.cleaned_data["version"])
     except TransitionError as exc:
         _refused(request, exc)
         return HttpResponseRedirect(decision_url(decision))
-    messages.success(request, _("The draft has been sent to the citizen, who can comment on My page until "
-                                "%(date)s.") % {"date": formats.date_format(decision.consultation_deadline)})
+    text = _("The draft has been sent to the citizen, who can comment on My page until %(date)s.")
+    if decision.consultation_deadline != chosen:
+        # The law moves a deadline off a weekend or holiday; staff should know the date the letter gives.
+        text = _("%(chosen)s is not a working day, so the deadline is the next working day. The draft has "
+                 "been sent to the citizen, who can comment on My page until %(date)s.")
+    messages.success(request, text % {"date": formats.date_format(decision.consultation_deadline),
+                                      "chosen": formats.date_format(chosen)})
     return HttpResponseRedirect(case_url(case, "decisions"))
 
 

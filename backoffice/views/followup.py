@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from wagtail.admin import messages
 
+from ..deadlines import next_working_day
 from ..forms import CaseVersionForm
 from ..models import FollowUp, Outcome
 from ..services import followup as services
@@ -102,7 +103,8 @@ def _page(request, template, case, form, title, **extra):
 @never_cache
 def plan(request, case_pk):
     case = _case(request, case_pk)
-    form = PlanFollowUpsForm(request.POST or None, case=case, initial={"start": timezone.localdate()})
+    form = PlanFollowUpsForm(request.POST or None, case=case,
+                             initial={"start": next_working_day(timezone.localdate())})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if _run(request, form, lambda: services.plan_follow_ups(

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
+    "portal.mitid",
     # Background work
     "django_tasks",
     "django_tasks_db",
@@ -192,22 +193,53 @@ ACCOUNT_RATE_LIMITS = {
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = env("ACCOUNT_DEFAULT_HTTP_PROTOCOL", "http")
 
-# Sign-in with MitID through NemLog-in (OpenID Connect). Off unless configured.
+# Sign-in with MitID through NemLog-in (OpenID Connect, portal/mitid). Off
+# unless MITID_OIDC_CLIENT_ID is set; README "MitID through NemLog-in".
 SOCIALACCOUNT_ONLY = False
+SOCIALACCOUNT_ADAPTER = "portal.adapters.SocialAccountAdapter"
+SOCIALACCOUNT_AUTO_SIGNUP = True
+# MitID gives no e-mail address: the account is made without one and the
+# application asks for it. The sign-in itself is the proof of identity.
+SOCIALACCOUNT_EMAIL_REQUIRED = False
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
 SOCIALACCOUNT_PROVIDERS = {}
 MITID_OIDC_CLIENT_ID = env("MITID_OIDC_CLIENT_ID", "")
 if MITID_OIDC_CLIENT_ID:
-    SOCIALACCOUNT_PROVIDERS["openid_connect"] = {
+    SOCIALACCOUNT_PROVIDERS["mitid"] = {
         "APPS": [
             {
-                "provider_id": "mitid",
                 "name": "MitID",
                 "client_id": MITID_OIDC_CLIENT_ID,
                 "secret": env("MITID_OIDC_CLIENT_SECRET", ""),
-                "settings": {"server_url": env("MITID_OIDC_SERVER_URL", "")},
+                "settings": {
+                    # The issuer; its /.well-known/openid-configuration is read.
+                    "server_url": env("MITID_OIDC_SERVER_URL", ""),
+                    "oauth_pkce_enabled": True,
+                    "token_auth_method": env("MITID_OIDC_TOKEN_AUTH_METHOD", "client_secret_post"),
+                    "fetch_userinfo": env_bool("MITID_OIDC_FETCH_USERINFO", False),
+                },
             }
         ]
     }
+MITID_SCOPES = env_list("MITID_OIDC_SCOPES", "openid")
+MITID_ACR_VALUES = env("MITID_OIDC_ACR_VALUES", "https://data.gov.dk/concept/core/nsis/Substantial")
+MITID_MIN_LOA = env("MITID_MIN_LOA", "substantial")  # NSIS: low < substantial < high
+MITID_ID_TOKEN_ALGORITHMS = env_list("MITID_ID_TOKEN_ALGORITHMS", "RS256,PS256,ES256")
+# Claim names, if the client registration delivers others than NemLog-in's
+# defaults (portal/mitid/claims.py): MITID_CLAIM_CPR, MITID_CLAIM_LOA, ...
+MITID_CLAIMS = {
+    key: env(f"MITID_CLAIM_{key.upper()}")
+    for key in ("cpr", "loa", "full_name", "first_name", "last_name") if env(f"MITID_CLAIM_{key.upper()}")
+}
+# The key of the CPR look-up hash (portal/mitid/claims.py). Set it once and
+# keep it: a new key means citizens' next MitID sign-in makes new accounts.
+CPR_LOOKUP_KEY = env("CPR_LOOKUP_KEY", "")
+# Citizens may make accounts with e-mail and password (demo, and
+# municipalities without NemLog-in). Production turns this off when MitID
+# is configured (config/settings/production.py).
+CITIZEN_PASSWORD_SIGNUP = env_bool("CITIZEN_PASSWORD_SIGNUP", True)
 
 # --- Two-factor sign-in (allauth.mfa): an authenticator app (TOTP) with
 # recovery codes. Staff are everyone who may open the Wagtail admin; with
@@ -336,6 +368,13 @@ EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "mikrolaan@example.invalid")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# --- Deadlines (backoffice.deadlines). Days ("MM-DD") on which the
+# municipality's offices are closed although they are not public holidays
+# by law: Grundlovsdag (from noon), Christmas Eve and New Year's Eve are
+# days off for public employees by agreement, so a deadline that ends on
+# one moves to the next working day like one on a holiday.
+DEADLINE_EXTRA_CLOSED_DAYS = ["06-05", "12-24", "12-31"]
+
 # --- Background work (django-tasks). Immediate in development; production
 # uses the database backend and a worker: `manage.py db_worker`.
 TASKS = {
@@ -343,6 +382,43 @@ TASKS = {
         "BACKEND": env("TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend"),
     }
 }
+
+# --- CPR and CVR registers (backoffice/registers/). "local": the fixtures in
+# backoffice/registers/fixtures (development, demo, tests). Production:
+# CVR_REGISTER="virk" (Erhvervsstyrelsen's system-to-system access, basic
+# auth); CPR_REGISTER="serviceplatformen" is not built yet and stops with
+# ImproperlyConfigured saying what it needs.
+CPR_REGISTER = env("CPR_REGISTER", "local")
+CVR_REGISTER = env("CVR_REGISTER", "local")
+CVR_API_URL = env("CVR_API_URL", "http://distribution.virk.dk")
+CVR_API_USER = env("CVR_API_USER", "")
+CVR_API_PASSWORD = env("CVR_API_PASSWORD", "")
+CVR_API_TIMEOUT = float(env("CVR_API_TIMEOUT", "10"))
+
+# --- Digital Post (letters to the citizen; backoffice/digital_post/).
+# "outbox" keeps the MeMo message in the database and marks the letter
+# available at once (development, tests); "serviceplatformen" sends it through
+# KOMBIT's Serviceplatformen (SF1601) with the municipality's CVR as sender.
+DIGITAL_POST_TRANSPORT = env("DIGITAL_POST_TRANSPORT", "outbox")
+# The KLE subject key the letters are marked with: main group 24
+# "Erhvervsservice og iværksætteri" (the scheme helps citizens start a
+# business). A municipality that journalises the scheme under the employment
+# effort (group 15) sets its own key.
+DIGITAL_POST_KLE_NUMBER = env("DIGITAL_POST_KLE_NUMBER", "24.00.00")
+# A citizen exempt from Digital Post gets the letter as physical mail
+# (Fjernprint through Serviceplatformen); off: staff print and post it.
+DIGITAL_POST_PHYSICAL_MAIL = env_bool("DIGITAL_POST_PHYSICAL_MAIL", True)
+# The "ForsendelseTypeIdentifikator" the print provider hands out for Fjernprint.
+DIGITAL_POST_PHYSICAL_MAIL_TYPE = int(env("DIGITAL_POST_PHYSICAL_MAIL_TYPE", "0"))
+# The organisation certificate (certificate and key in one PEM file).
+SERVICEPLATFORMEN_CERT_PATH = env("SERVICEPLATFORMEN_CERT_PATH", "")
+SERVICEPLATFORMEN_TEST = env_bool("SERVICEPLATFORMEN_TEST", False)
+# Overrides the environment's base URL (e.g. a local test peer); empty: the
+# library's production or test URL.
+SERVICEPLATFORMEN_URL = env("SERVICEPLATFORMEN_URL", "")
+# A fixed access token for a local test peer; empty: the token comes from
+# KOMBIT's security token service. Never set in production.
+SERVICEPLATFORMEN_ACCESS_TOKEN = env("SERVICEPLATFORMEN_ACCESS_TOKEN", "")
 
 # --- Wagtail
 WAGTAIL_SITE_NAME = "Mikrolån"

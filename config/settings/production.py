@@ -45,6 +45,12 @@ SILENCED_SYSTEM_CHECKS = [
     "security.W021",
 ]
 
+# With NemLog-in configured, citizens sign in with MitID only: no password
+# accounts for citizens (staff keep theirs, with two-factor).
+if MITID_OIDC_CLIENT_ID:  # noqa: F405
+    CITIZEN_PASSWORD_SIGNUP = False
+    _require("CPR_LOOKUP_KEY")
+
 TASKS = {"default": {"BACKEND": env("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
 
 LOGGING = {

@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
+from backoffice.deadlines import next_working_day
 from backoffice.models import Case, Decision, DecisionKind, DecisionTemplate, Document, JournalNote
 from backoffice.services import decisions as services
 from backoffice.services.cases import ApplicationSubmission, submit_application
@@ -179,7 +180,7 @@ def test_refusal_through_consultation_from_the_screens(client, case, caseworker,
     decision.refresh_from_db()
     assert decision.reason == REASON
 
-    deadline = timezone.localdate() + dt.timedelta(days=14)
+    deadline = next_working_day(timezone.localdate() + dt.timedelta(days=14))  # kept as it is
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("backoffice:decision_consultation", args=[case.pk, decision.pk]), {
             "version": version(case), "deadline": deadline.isoformat()})

@@ -18,6 +18,7 @@ from pypdf import PdfReader
 from wagtail.models import ModelLogEntry
 
 from backoffice import selectors
+from backoffice.deadlines import next_working_day
 from backoffice.decision_texts import ensure_decision_templates
 from backoffice.models import Case, Decision, DecisionKind, DecisionTemplate, Document, JournalNote
 from backoffice.services import decisions as services
@@ -34,8 +35,18 @@ REASON = "Forretningsplanen viser ikke, hvordan du får kunder nok til at kunne 
 WAIVER = "Borgeren kender oplysningerne og vores vurdering fra samtalen den 3. marts og har kommenteret dem."
 
 
+def working_day_in(days):
+    """A deadline ``days`` on, on a working day so the service keeps it as it is."""
+    return next_working_day(timezone.localdate() + dt.timedelta(days=days))
+
+
 def in_five_days():
-    return timezone.localdate() + dt.timedelta(days=5)
+    return working_day_in(5)
+
+
+def days_after(deadline, days):
+    """``now`` for a service call ``days`` after ``deadline``."""
+    return timezone.now() + (deadline - timezone.localdate()) + dt.timedelta(days=days)
 
 
 def user(email):
@@ -88,7 +99,7 @@ def refusal(case, caseworker, reason=REASON):
 
 def consulted(case, caseworker, deadline=None):
     decision = refusal(case, caseworker)
-    deadline = deadline or timezone.localdate() + dt.timedelta(days=14)
+    deadline = deadline or working_day_in(14)
     return services.send_for_consultation(decision, caseworker, deadline=deadline,
                                           expected_version=case.version)
 
@@ -190,7 +201,7 @@ def test_discard_a_draft_that_was_never_sent(case, caseworker):
 
 def test_send_for_consultation(case, caseworker, citizen, django_capture_on_commit_callbacks):
     decision = refusal(case, caseworker)
-    deadline = timezone.localdate() + dt.timedelta(days=14)
+    deadline = working_day_in(14)
     with django_capture_on_commit_callbacks(execute=True):
         services.send_for_consultation(decision, caseworker, deadline=deadline, expected_version=case.version)
 
@@ -281,9 +292,10 @@ def test_empty_reply_and_reply_to_a_draft_are_refused(case, caseworker, citizen)
 
 
 def test_a_late_reply_is_accepted_and_flagged(case, caseworker, citizen):
-    decision = consulted(case, caseworker, deadline=timezone.localdate() + dt.timedelta(days=1))
+    deadline = working_day_in(1)
+    decision = consulted(case, caseworker, deadline=deadline)
     services.record_consultation_reply(decision, citizen, "Undskyld, jeg var syg.",
-                                       now=timezone.now() + dt.timedelta(days=3))
+                                       now=days_after(deadline, 2))
     assert services.reply_is_late(decision)
     assert log_entries(case, services.CONSULTATION_REPLIED_ACTION)[0].data["late"] is True
 
@@ -402,9 +414,10 @@ def test_no_final_decision_while_the_citizen_may_still_comment(case, caseworker,
 
 
 def test_final_decision_after_the_deadline_without_comments(case, caseworker):
-    decision = consulted(case, caseworker, deadline=timezone.localdate() + dt.timedelta(days=1))
+    deadline = working_day_in(1)
+    decision = consulted(case, caseworker, deadline=deadline)
     services.finalise_decision(decision, caseworker, expected_version=case.version,
-                               now=timezone.now() + dt.timedelta(days=2))
+                               now=days_after(deadline, 1))
     case.refresh_from_db()
     assert case.status == S.NOT_ADMITTED
 

@@ -83,13 +83,17 @@ def test_add_months_keeps_the_day_or_takes_the_months_last():
 def test_follow_ups_are_planned_monthly_for_six_months(case, consultant):
     planned = followup.plan_follow_ups(case, consultant, start=dt.date(2026, 7, 31), kind=FollowUp.Kind.VISIT,
                                        expected_version=1)
+    # The 31st becomes the month's last day; one on a weekend or a closing
+    # day moves to the next working day: 31 October 2026 is a Saturday, and
+    # 31 December (closed), 1 January (holiday) and the weekend after give
+    # Monday 4 January 2027.
     assert [f.planned_on for f in planned] == [
-        dt.date(2026, 7, 31), dt.date(2026, 8, 31), dt.date(2026, 9, 30), dt.date(2026, 10, 31),
-        dt.date(2026, 11, 30), dt.date(2026, 12, 31)]
+        dt.date(2026, 7, 31), dt.date(2026, 8, 31), dt.date(2026, 9, 30), dt.date(2026, 11, 2),
+        dt.date(2026, 11, 30), dt.date(2027, 1, 4)]
     kinds = {(f.kind, f.staff) for f in FollowUp.objects.filter(case=case)}
     assert kinds == {(FollowUp.Kind.VISIT, consultant)}
     logged = entries(case, followup.FOLLOW_UPS_PLANNED_ACTION).get()
-    assert logged.user == consultant and logged.data["count"] == 6 and logged.data["last"] == "2026-12-31"
+    assert logged.user == consultant and logged.data["count"] == 6 and logged.data["last"] == "2027-01-04"
     case.refresh_from_db()
     assert case.version == 2
 

@@ -36,9 +36,11 @@ DEFAULT_DEMO_PASSWORD = "mikrolaan-demo"
 
 MUNICIPALITIES = [
     {"slug": "nordby", "name": "Nordby Kommune", "hostname": "127.0.0.1", "port": 8000,
-     "default": True, "colour": "#0059b3", "palette": "blue", "phone": "70 10 20 30"},
+     "default": True, "colour": "#0059b3", "palette": "blue", "phone": "70 10 20 30",
+     "cvr": "12345674"},
     {"slug": "sydby", "name": "Sydby Kommune", "hostname": "localhost", "port": 8000,
-     "default": False, "colour": "#00706b", "palette": "teal", "phone": "70 40 50 60"},
+     "default": False, "colour": "#00706b", "palette": "teal", "phone": "70 40 50 60",
+     "cvr": "23456788"},
 ]
 
 ROLE_USERS = [
@@ -99,6 +101,8 @@ class Command(BaseCommand):
             else:
                 for page in self._add_missing_pages(spec, municipality, danish, english):
                     self.stdout.write(f"Added {page.title} to {municipality.name}")
+            if not municipality.cvr_number:  # the sender of its Digital Post letters
+                Municipality.objects.filter(pk=municipality.pk).update(cvr_number=spec["cvr"])
             homes = list(municipality.site.root_page.get_translations(inclusive=True))
             RetentionPolicy.objects.get_or_create(municipality=municipality)  # the defaults
             editor_group = roles.ensure_editor_group(municipality, homes)

@@ -147,7 +147,14 @@
     });
   }
 
+  // Pages that only hand the browser on to another site (MitID logout)
+  // send their form at once; without JavaScript the button does it.
+  function autoSubmit(root) {
+    root.querySelectorAll("form[data-auto-submit]").forEach(function (form) { form.submit(); });
+  }
+
   function enhance(root) {
+    autoSubmit(root);
     enhanceMenu(root);
     focusAnswer(root);
     enhanceSubmitOnce(root);
