@@ -386,9 +386,15 @@ TASKS = {
 # --- CPR and CVR registers (backoffice/registers/). "local": the fixtures in
 # backoffice/registers/fixtures (development, demo, tests). Production:
 # CVR_REGISTER="virk" (Erhvervsstyrelsen's system-to-system access, basic
-# auth); CPR_REGISTER="serviceplatformen" is not built yet and stops with
-# ImproperlyConfigured saying what it needs.
+# auth); CPR_REGISTER="serviceplatformen" (SF1520 PersonLookup over mutual TLS
+# with SERVICEPLATFORMEN_CERT_PATH and the service agreement's four UUIDs).
 CPR_REGISTER = env("CPR_REGISTER", "local")
+CPR_API_URL = env("CPR_API_URL", "")  # empty: Serviceplatformen's SF1520 endpoint (test or production)
+CPR_API_TIMEOUT = float(env("CPR_API_TIMEOUT", "10"))
+CPR_SERVICE_AGREEMENT_UUID = env("CPR_SERVICE_AGREEMENT_UUID", "")
+CPR_USER_SYSTEM_UUID = env("CPR_USER_SYSTEM_UUID", "")
+CPR_USER_UUID = env("CPR_USER_UUID", "")
+CPR_SERVICE_UUID = env("CPR_SERVICE_UUID", "")
 CVR_REGISTER = env("CVR_REGISTER", "local")
 CVR_API_URL = env("CVR_API_URL", "http://distribution.virk.dk")
 CVR_API_USER = env("CVR_API_USER", "")

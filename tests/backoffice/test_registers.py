@@ -125,7 +125,7 @@ def test_an_unknown_or_unbuilt_provider_stops_with_what_is_missing(settings):
     with pytest.raises(ImproperlyConfigured, match="CVR_REGISTER"):
         registers.lookup_company(DEMO_CVR)
     settings.CPR_REGISTER = "serviceplatformen"
-    with pytest.raises(ImproperlyConfigured, match="CPR_API_URL"):
+    with pytest.raises(ImproperlyConfigured, match="SERVICEPLATFORMEN_CERT_PATH"):
         registers.lookup_person(DEMO_CPR)
     settings.CVR_REGISTER, settings.CVR_API_USER, settings.CVR_API_PASSWORD = "virk", "", ""
     with pytest.raises(ImproperlyConfigured, match="CVR_API_USER"):

@@ -153,7 +153,11 @@ def test_from_cohort_to_payout(page, citizen_page, admitted_case, second_coordin
 
     # Staff verify the account; one coordinator asks for the payout, another approves it.
     visit(page, f"/admin/casework/{case.pk}/")
-    _submit_and_wait(page, page.locator("main form[action$='/business/verify/'] button[type=submit]"))
+    verify = page.locator("main form[action$='/business/verify/']")
+    # The CVR register does not know this number: staff see it and confirm they checked.
+    expect(verify.locator("[data-register-confirmation]")).to_be_visible()
+    verify.locator("input[name=confirm_register_warnings]").check()
+    _submit_and_wait(page, verify.locator("button[type=submit]"))
     case.business.bank_account.refresh_from_db()
     assert case.business.bank_account.verified_at is not None
     payout = page.locator("main form[action$='/loan/payouts/']")
