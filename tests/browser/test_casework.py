@@ -113,11 +113,25 @@ def test_caseworker_assesses_and_refuses_through_consultation(page, mfa_required
     _refuse_through_consultation(page, new_case, citizen_page)
     screenshot(page, "admin-decision-final")
 
+    # Both letters went out in Digital Post (the outbox here), and the CPR
+    # register's answer is on the case beside what the citizen typed.
+    visit(page, f"/admin/casework/{new_case.pk}/")
+    letters = page.locator("#digital-post tbody tr")
+    expect(letters).to_have_count(2)
+    for row in range(2):
+        expect(letters.nth(row)).to_have_attribute("data-status", "sent")
+    expect(page.locator("#cpr-register [data-register-source]")).to_be_visible()
+    page.locator("#digital-post").scroll_into_view_if_needed()
+    screenshot(page, "admin-case-digital-post-and-cpr-register")
+
     # The citizen sees the letter on My page.
     visit(citizen_page, f"/my-page/cases/{new_case.reference}/")
     letter = Decision.objects.get(case=new_case, status=Decision.Status.FINAL).letter
     assert letter.visible_to_citizen and letter.kind == Document.Kind.DECISION_LETTER
     expect(citizen_page.locator("main")).to_contain_text(letter.original_name)
+    # The appeal deadline, counted in working days from when the letter reached them.
+    final = Decision.objects.get(case=new_case, status=Decision.Status.FINAL)
+    expect(citizen_page.locator(f"#appeal-deadline-{final.pk}")).to_be_visible()
     screenshot(citizen_page, "my-page-decision-letter")
 
 
