@@ -18,6 +18,7 @@ from django.db.models import (
 )
 from django.db.models import Case as CaseExpression
 from django.db.models.functions import Coalesce, Greatest
+from django.template.loader import get_template
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -412,8 +413,44 @@ class MissingSelfReportsPanel(CasePanel):
         return {"rows": rows, "total": total, "month": month, "limit": LIST_LIMIT}
 
 
-PANELS = (MyOpenTasksPanel, NewApplicationsPanel, TalksThisWeekPanel, DeadlinesPanel, WaitingForAccountPanel,
-          MissingSelfReportsPanel)
+# --- Letters that did not go out -------------------------------------------------------------------
+
+
+def letters_needing_staff(user):
+    """Letters whose Digital Post send failed, or that must be printed and
+    posted, oldest first: ``(rows, total)``, in two queries."""
+    from .models import LetterDispatch
+
+    waiting = (LetterDispatch.objects
+               .filter(case__in=cases_for_staff(user), status__in=LetterDispatch.STAFF_STATUSES)
+               .select_related("case__application").order_by("queued_at", "pk"))
+    rows = [{"label": d.label, "status": d.get_status_display(), "failed": d.status == LetterDispatch.Status.FAILED,
+             "queued_at": d.queued_at, "reference": d.case.reference,
+             "full_name": getattr(getattr(d.case, "application", None), "full_name", ""),
+             "url": (case_url(d.case_id) or "") + "#digital-post"} for d in waiting[:LIST_LIMIT]]
+    return rows, (len(rows) if len(rows) < LIST_LIMIT else waiting.count())
+
+
+class LettersNeedingStaffPanel(CasePanel):
+    """A letter that did not reach the citizen holds up a deadline: shown
+    to everybody on the cases until it has gone (sent again or printed)."""
+
+    name = "backoffice_letters_needing_staff"
+    template_name = "backoffice/panels/letters_needing_staff.html"
+    order = 45
+
+    def get_rows(self, user):
+        rows, total = letters_needing_staff(user)
+        return {"rows": rows, "total": total, "limit": LIST_LIMIT}
+
+    def render_html(self, parent_context=None):
+        context = self.get_context_data(parent_context)
+        # Nothing to do: no panel at all (the dashboard stays calm).
+        return get_template(self.template_name).render(context) if context["total"] else ""
+
+
+PANELS = (LettersNeedingStaffPanel, MyOpenTasksPanel, NewApplicationsPanel, TalksThisWeekPanel, DeadlinesPanel,
+          WaitingForAccountPanel, MissingSelfReportsPanel)
 
 
 def add_case_panels(request, panels):

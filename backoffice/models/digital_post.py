@@ -69,6 +69,9 @@ class LetterDispatch(models.Model):
     def __str__(self):
         return f"{self.get_kind_display()} – {self.get_status_display()}"
 
+    # Letters waiting for staff: a failed send, or one to print and post.
+    STAFF_STATUSES = ("failed", "needs_printing")
+
     @property
     def needs_staff(self):
-        return self.status in (self.Status.FAILED, self.Status.NEEDS_PRINTING)
+        return self.status in self.STAFF_STATUSES

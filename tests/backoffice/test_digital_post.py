@@ -465,3 +465,55 @@ def test_with_a_worker_the_retry_waits_for_its_time(case, caseworker, peer, sett
     assert dispatch.status == S.QUEUED and dispatch.attempts == 1
     [_first, retry] = sends()
     assert retry.args == [dispatch.pk] and retry.task.run_after == dispatch.next_attempt_at
+
+
+# --- The dashboard --------------------------------------------------------------------------------
+
+
+def test_a_letter_that_did_not_go_out_is_on_the_dashboard_of_its_municipality_only(
+        client, case, caseworker, peer, django_capture_on_commit_callbacks, django_assert_max_num_queries):
+    client.force_login(caseworker)
+    calm = client.get(reverse("wagtailadmin_home")).content.decode()
+    assert 'id="backoffice-letters-needing-staff-section"' not in calm  # nothing to do: no panel
+
+    peer.plan = [400]
+    dispatch = admit(case, caseworker, django_capture_on_commit_callbacks)
+    assert LetterDispatch.objects.get(pk=dispatch.pk).status == S.FAILED
+    with CaptureQueriesContext(connection) as one:
+        page = client.get(reverse("wagtailadmin_home")).content.decode()
+    assert 'id="backoffice-letters-needing-staff-section"' in page
+    assert f'{reverse("backoffice:case", args=[case.pk])}#digital-post' in page and case.reference in page
+    assert "0101901234" not in page and "010190-1234" not in page
+
+    # More letters cost no more queries.
+    second = admit_another(case, caseworker, django_capture_on_commit_callbacks, peer)
+    assert second.status == S.FAILED
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        client.get(reverse("wagtailadmin_home"))
+
+    client.force_login(user("sagsbehandler@sydby.example"))
+    assert 'id="backoffice-letters-needing-staff-section"' not in client.get(reverse("wagtailadmin_home")).content.decode()
+
+
+def admit_another(case, caseworker, capture, peer):
+    """A second letter on the case that also fails (a write-off decision's
+    letter stands in: any letter will do)."""
+    peer.plan = [400]
+    dispatch = LetterDispatch.objects.get(case=case)
+    with capture(execute=True):
+        again = LetterDispatch.objects.create(
+            document=_copy_letter(dispatch.document), case=case, kind=dispatch.kind, label=dispatch.label,
+            queued_at=timezone.now())
+        service.enqueue(again.pk)
+    again.refresh_from_db()
+    return again
+
+
+def _copy_letter(document):
+    from django.core.files.base import ContentFile
+
+    copy = type(document).objects.get(pk=document.pk)
+    copy.pk = None
+    copy.file.save("letter.pdf", ContentFile(pdf_of(document)), save=False)
+    copy.save()
+    return copy
