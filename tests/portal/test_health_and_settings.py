@@ -80,3 +80,25 @@ def test_production_refuses_to_start_without_configuration(env, missing):
 def test_production_starts_with_configuration():
     result = _start_production({"SECRET_KEY": "k" * 20 + "9f8e7d6c5b4a39281706f5e4d3c2b1a0" + "z" * 10, "ALLOWED_HOSTS": "mikrolaan.example.dk"})
     assert result.returncode == 0, result.stderr
+
+
+PRODUCTION = {"SECRET_KEY": "k" * 20 + "9f8e7d6c5b4a39281706f5e4d3c2b1a0" + "z" * 10,
+              "ALLOWED_HOSTS": "mikrolaan.example.dk"}
+MITID = {"MITID_OIDC_CLIENT_ID": "mikrolaan", "MITID_OIDC_SERVER_URL": "https://nemlog-in.example"}
+
+
+def test_production_with_mitid_needs_the_cpr_lookup_key():
+    result = _start_production({**PRODUCTION, **MITID})
+    assert result.returncode != 0 and "The environment variable CPR_LOOKUP_KEY" in result.stderr
+
+
+def test_production_with_mitid_has_no_password_sign_up_for_citizens():
+    env = {**PRODUCTION, **MITID, "CPR_LOOKUP_KEY": "a" * 40, "CITIZEN_PASSWORD_SIGNUP": "true"}
+    code = "from django.conf import settings; print(settings.CITIZEN_PASSWORD_SIGNUP)"
+    environment = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ALLOWED_HOSTS"}}
+    environment.update({"DJANGO_SETTINGS_MODULE": "config.settings.production",
+                        "DATABASE_URL": "sqlite:////tmp/unused.sqlite3", **env})
+    result = subprocess.run([sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT, env=environment,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "False"
