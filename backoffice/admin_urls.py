@@ -6,11 +6,15 @@ from django.urls import include, path
 
 from .views import assessments, audit, business, case, decisions, documents, followup, search, talks
 from .views import cohorts
+from .views import appeals as appeal_views
 from .views import loans as loan_views
+from .views import collection as collection_views
 from .views import allowance as allowance_views
 from .views import referral as referral_views
 from .views import digital_post as digital_post_views
 from .views import registers as register_views
+from .views import journal as journal_views
+from .views import payments as payment_views
 
 app_name = "backoffice"
 
@@ -27,6 +31,9 @@ urlpatterns = [
     path("<int:case_pk>/documents/<int:pk>/", documents.download, name="document"),
     path("<int:case_pk>/documents/<int:pk>/preview/", documents.preview, name="document_preview"),
     path("<int:case_pk>/documents/<int:pk>/inline/", documents.inline, name="document_inline"),
+    path("<int:case_pk>/kle/", journal_views.set_kle, name="case_kle"),
+    path("<int:case_pk>/journal/access/", journal_views.assess_access, name="journal_access"),
+    path("<int:case_pk>/case-file/", journal_views.download_case_file, name="case_file"),
     path("find/", search.find_by_cpr, name="find_by_cpr"),
     path("<int:pk>/log/", audit.case_log, name="case_log"),
     path("audit/", audit.staff_index, name="audit_staff"),
@@ -41,6 +48,12 @@ urlpatterns = [
          name="decision_consultation"),
     path("<int:case_pk>/decisions/<int:pk>/final/", decisions.finalise, name="decision_finalise"),
     path("<int:case_pk>/decisions/<int:pk>/delete/", decisions.discard, name="decision_discard"),
+    path("<int:case_pk>/appeals/", appeal_views.lodge, name="appeal_lodge"),
+    path("<int:case_pk>/appeals/<int:pk>/reassess/", appeal_views.reassess, name="appeal_reassess"),
+    path("<int:case_pk>/appeals/<int:pk>/change/", appeal_views.change, name="appeal_change"),
+    path("<int:case_pk>/appeals/<int:pk>/uphold/", appeal_views.uphold, name="appeal_uphold"),
+    path("<int:case_pk>/appeals/<int:pk>/outcome/", appeal_views.outcome, name="appeal_outcome"),
+    path("<int:case_pk>/appeals/<int:pk>/withdraw/", appeal_views.withdraw, name="appeal_withdraw"),
     path("<int:case_pk>/letters/<int:pk>/send-again/", digital_post_views.send_again, name="letter_send_again"),
     path("<int:case_pk>/letters/<int:pk>/printed/", digital_post_views.mark_printed, name="letter_printed"),
     path("<int:case_pk>/loan/grant/", loan_views.grant, name="loan_grant"),
@@ -53,6 +66,13 @@ urlpatterns = [
     path("<int:case_pk>/loan/write-off/", loan_views.write_off, name="loan_write_off"),
     path("<int:case_pk>/loan/entries/<int:pk>/correct/", loan_views.correct, name="loan_correct"),
     path("loans/import/", loan_views.import_file, name="loan_import"),
+    path("loans/collection/", collection_views.overview, name="collection"),
+    path("<int:case_pk>/loan/defer/", collection_views.defer, name="loan_defer"),
+    path("<int:case_pk>/loan/reschedule/", collection_views.reschedule, name="loan_reschedule"),
+    path("<int:case_pk>/loan/claims/<int:pk>/status/", collection_views.claim_status, name="loan_claim_status"),
+    path("<int:case_pk>/loan/claims/<int:pk>/file/", collection_views.handover_download, name="loan_claim_file"),
+    path("payments/", payment_views.payment_orders, name="payment_orders"),
+    path("payments/batches/<int:pk>/", payment_views.batch_download, name="payment_batch"),
     path("<int:case_pk>/allowance/grant/", allowance_views.grant, name="allowance_grant"),
     path("<int:case_pk>/allowance/payments/", allowance_views.payment, name="allowance_payment"),
     path("<int:case_pk>/refer/", referral_views.refer, name="case_refer"),

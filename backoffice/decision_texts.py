@@ -30,6 +30,10 @@ PLACEHOLDERS = ("{appeal_body}", "{deadline_weeks}")
 _PLACEHOLDER = re.compile(r"\{[^{}\s]*\}")
 
 DEFAULT_APPEAL_BODY = "Ankestyrelsen"
+# Where an upheld complaint is forwarded (services.appeals); the coordinator
+# changes it in the template where the scheme's legal basis gives another route.
+DEFAULT_APPEAL_BODY_ADDRESS = "Teglholmsgade 3\n2450 København SV"
+DEFAULT_APPEAL_BODY_EMAIL = "ast@ast.dk"
 DEFAULT_DEADLINE_WEEKS = 4
 
 _TRIAL = (
@@ -98,6 +102,16 @@ DEFAULT_LEGAL_BASIS = {
         f"Afgørelsen er truffet efter de regler, der gælder for {_TRIAL}, og efter de lånevilkår, som "
         "kommunens politiske udvalg har fastsat."
     ),
+    K.DEFER_LOAN: (
+        f"Afgørelsen er truffet efter de regler, der gælder for {_TRIAL}, og efter de lånevilkår, som "
+        "kommunens politiske udvalg har fastsat. Henstand betyder, at afdragene udskydes til den dato, der "
+        "står i afgørelsen. Du modtager ikke rykkere i henstandsperioden."
+    ),
+    K.RESCHEDULE_LOAN: (
+        f"Afgørelsen er truffet efter de regler, der gælder for {_TRIAL}, og efter de lånevilkår, som "
+        "kommunens politiske udvalg har fastsat. Den nye afdragsordning erstatter de afdrag, du endnu ikke "
+        "har betalt; det beløb, du skylder, er det samme."
+    ),
 }
 
 
@@ -108,6 +122,8 @@ def default_texts(kind):
         "appeal_body": DEFAULT_APPEAL_BODY,
         "appeal_guidance": APPEAL_GUIDANCE,
         "appeal_deadline_weeks": DEFAULT_DEADLINE_WEEKS,
+        "appeal_body_address": DEFAULT_APPEAL_BODY_ADDRESS,
+        "appeal_body_email": DEFAULT_APPEAL_BODY_EMAIL,
     }
 
 

@@ -5,6 +5,12 @@ the timeline and the audit log. One table, registered by one hook in
 from django.utils.translation import gettext_lazy as _
 from wagtail.log_actions import LogFormatter
 
+from .services import appeals
+from .services import case_file, journal
+from .services import de_minimis
+from .services import payments
+from .services import collection
+from . import payments as payment_export
 from .services import (
     allowance, assessments, business, case_import, cases, casework, citizen, courses, decisions, digital_post,
     followup, loans, outcomes, referral, registers, retention, statistics_settings, talks,
@@ -43,6 +49,14 @@ ACTIONS = {
     decisions.CONSULTATION_REPLIED_ACTION: (_("Comment on draft decision"),
                                                _("Citizen commented on the draft decision")),
     decisions.DECIDED_ACTION: (_("Make decision"), _("Decision made")),
+
+    appeals.LODGED_ACTION: (_("Register complaint"), _("Complaint about a decision received")),
+    appeals.REASSESSMENT_ACTION: (_("Start reassessment"), _("Reassessment of the decision started")),
+    appeals.CHANGED_ACTION: (_("Change decision after complaint"), _("Decision changed after the complaint")),
+    appeals.FORWARDED_ACTION: (_("Uphold and forward complaint"),
+                               _("Decision upheld; complaint forwarded to the appeal body")),
+    appeals.OUTCOME_ACTION: (_("Record the appeal body's decision"), _("Appeal body's decision recorded")),
+    appeals.WITHDRAWN_ACTION: (_("Withdraw complaint"), _("Complaint withdrawn")),
 
     digital_post.SENT_ACTION: (_("Send letter"), _("Letter sent to the citizen")),
     digital_post.FAILED_ACTION: (_("Send letter"), _("Letter could not be sent")),
@@ -92,10 +106,37 @@ ACTIONS = {
     loans.LOAN_CLOSED_ACTION: (_("Close loan"), _("Loan closed")),
     loans.REMINDER_SENT_ACTION: (_("Send payment reminder"), _("Payment reminder sent")),
 
+    collection.REMINDER_ACTION: (_("Send reminder letter"), _("Reminder letter sent (rykker)")),
+    collection.NOTICE_ACTION: (_("Send written notice"), _("Written notice before handover sent")),
+    collection.HANDED_OVER_ACTION: (_("Hand claim over to Gældsstyrelsen"), _("Claim handed over to Gældsstyrelsen")),
+    collection.CLAIM_STATUS_ACTION: (_("Record claim status"), _("Status of the claim at Gældsstyrelsen recorded")),
+    collection.DEFERRED_ACTION: (_("Defer loan repayments"), _("Loan repayments deferred (henstand)")),
+    collection.RESCHEDULED_ACTION: (_("Reschedule loan"), _("New repayment plan for the loan")),
+
+    de_minimis.DECLARED_ACTION: (_("Declare other de minimis aid"),
+                                 _("De minimis declaration given by the business")),
+    de_minimis.GRANTED_ACTION: (_("Record de minimis aid"),
+                                _("De minimis aid recorded and grant letter issued")),
+
     allowance.ALLOWANCE_GRANTED_ACTION: (_("Record granted subsistence allowance"),
                                             _("Subsistence allowance granted")),
     allowance.ALLOWANCE_PAYMENT_ACTION: (_("Ask for allowance payment"),
                                             _("Allowance payment asked for (awaits a second person's approval)")),
+
+    payments.ORDER_CREATED_ACTION: (_("Make payment order"), _("Payment order to NemKonto made")),
+    payments.ORDER_EXPORTED_ACTION: (_("Send payment order"), _("Payment order sent to the finance system")),
+    payments.ORDER_CONFIRMED_ACTION: (_("Record payment confirmation"),
+                                      _("Payment confirmed by the finance system")),
+    payments.ORDER_REJECTED_ACTION: (_("Record payment rejection"), _("Payment rejected by the finance system")),
+    payment_export.BATCH_EXPORTED_ACTION: (_("Export payment orders"), _("Payment orders exported")),
+    payment_export.BATCH_DOWNLOADED_ACTION: (_("Download payment orders"), _("Payment order file downloaded")),
+    payment_export.CONFIRMATIONS_IMPORTED_ACTION: (_("Import payment confirmations"),
+                                                   _("Payment confirmations imported")),
+
+    journal.KLE_CHANGED_ACTION: (_("Change KLE classification"), _("KLE classification changed")),
+    journal.ACCESS_ASSESSED_ACTION: (_("Assess document for aktindsigt"),
+                                     _("Document assessed for aktindsigt")),
+    case_file.CASE_FILE_ACTION: (_("Hand out case file"), _("Case file handed out (aktindsigt)")),
 
     statistics_settings.TARGET_SAVED_ACTION: (_("Save yearly target"), _("Yearly target saved")),
     statistics_settings.TARGET_DELETED_ACTION: (_("Delete yearly target"), _("Yearly target deleted")),

@@ -26,6 +26,7 @@ from wagtail.admin.ui.components import Component
 
 from .lifecycle import OPEN_STATUSES
 from .models import Case, Decision, InformationRequest, JournalNote, Message, ScreeningTalk
+from .selectors_appeals import reassessments_due
 from .tenancy import cases_for_staff
 
 LIST_LIMIT = 10
@@ -169,8 +170,9 @@ def talks_this_week(user, limit=TALKS_LIMIT, now=None):
 
 def deadlines_passing(user, limit=LIST_LIMIT, now=None):
     """``(rows, total)``: open requests for information due within
-    ``DEADLINE_DAYS`` or overdue, and decisions in consultation whose
-    deadline for comments is that close or past; earliest first."""
+    ``DEADLINE_DAYS`` or overdue, decisions in consultation whose
+    deadline for comments is that close or past, and complaints whose
+    reassessment is due as soon; earliest first."""
     today = timezone.localdate(now)
     horizon = today + datetime.timedelta(days=DEADLINE_DAYS)
     open_cases = cases_for_staff(user).filter(status__in=OPEN_STATUSES).values("pk")
@@ -194,8 +196,14 @@ def deadlines_passing(user, limit=LIST_LIMIT, now=None):
         rows.append(_deadline_row(item.case, item.full_name, item.consultation_deadline,
                                   _("Consultation: %(kind)s") % {"kind": item.get_kind_display()},
                                   today, replied=item.consultation_replied_at is not None))
+    # Complaints to reassess (genvurdering), also on a case closed meanwhile.
+    appeals = reassessments_due(user, DEADLINE_DAYS, today)
+    for item in appeals[:limit]:
+        rows.append(_deadline_row(item.case, item.full_name, item.reassessment_deadline,
+                                  _("Reassess complaint: %(kind)s") % {"kind": item.decision.get_kind_display()},
+                                  today, replied=False))
     rows.sort(key=lambda row: (row["due"], row["reference"]))
-    return rows[:limit], requests.count() + consultations.count()
+    return rows[:limit], requests.count() + consultations.count() + appeals.count()
 
 
 def _deadline_row(case, full_name, due, what, today, *, replied):
@@ -310,13 +318,15 @@ def loans_in_arrears(user, today=None):
     credits = LedgerEntry.objects.filter(loan=OuterRef("pk")).exclude(kind__in=(K.DISBURSEMENT, K.INTEREST))
     # What each instalment and all before it add up to (one instalment per due date).
     cumulative = _sum_subquery(
-        RepaymentInstalment.objects.filter(loan=OuterRef("loan"), due_on__lte=OuterRef("due_on")),
-        "amount_ore")
-    oldest_unpaid = (RepaymentInstalment.objects.filter(loan=OuterRef("pk"))
+        RepaymentInstalment.objects.filter(loan=OuterRef("loan"), due_on__lte=OuterRef("due_on"),
+                                           replaced_by__isnull=True), "amount_ore")
+    # Only the current schedule: rows replaced by a deferral or rescheduling are history.
+    oldest_unpaid = (RepaymentInstalment.objects.filter(loan=OuterRef("pk"), replaced_by__isnull=True)
                      .annotate(cumulative=cumulative).filter(cumulative__gt=OuterRef("credited"))
                      .order_by("due_on").values("due_on")[:1])
     due_before_today = _sum_subquery(
-        RepaymentInstalment.objects.filter(loan=OuterRef("pk"), due_on__lt=today), "amount_ore")
+        RepaymentInstalment.objects.filter(loan=OuterRef("pk"), due_on__lt=today, replaced_by__isnull=True),
+        "amount_ore")
     return (
         Loan.objects.filter(case__in=cases_for_staff(user).values("pk"), status__in=OPEN_LOAN_STATUSES,
                             case__status__in=SERVICED_STATUSES)
@@ -347,9 +357,13 @@ def arrears_overview(user, today=None, limit=ARREARS_LIMIT):
         counts[label] = Count("pk", filter=condition)
     sums = loans.aggregate(**counts)
     buckets = [{"label": label, "count": sums[label]} for _low, _high, label in BUCKETS]
-    rows = list(loans.select_related("case").annotate(full_name=F("case__application__full_name"))
-                .order_by("oldest_due", "pk")[:limit])
+    from .selectors_collection import annotate_stage, stage_label
+
+    # The collection stage (reminder 1/2, notice, handed over) in the same query.
+    rows = list(annotate_stage(loans, today).select_related("case")
+                .annotate(full_name=F("case__application__full_name")).order_by("oldest_due", "pk")[:limit])
     for loan in rows:
+        loan.stage_label = stage_label(loan)
         loan.days_past_due = (today - loan.oldest_due).days
         loan.arrears_kr = kroner(loan.arrears_ore)
         loan.url = (case_url(loan.case_id) or "") + "#loan-section"

@@ -400,6 +400,8 @@ DECISION_TITLES = {
     Decision.Kind.GRANT_ALLOWANCE: _("You have been granted a subsistence allowance"),
     Decision.Kind.DECLINE_ALLOWANCE: _("You have not been granted a subsistence allowance"),
     Decision.Kind.WRITE_OFF_LOAN: _("Your loan has been written off"),
+    Decision.Kind.DEFER_LOAN: _("Your loan repayments have been deferred"),
+    Decision.Kind.RESCHEDULE_LOAN: _("Your loan has a new repayment plan"),
 }
 
 

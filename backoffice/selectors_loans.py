@@ -8,7 +8,9 @@ loan); the interest is in the ledger once it has fallen due.
 Payments pay the instalments oldest first (FIFO): an instalment is paid when
 the repayments (and write-offs) booked so far cover it and every instalment
 before it. The sums and the running total of the schedule are computed in
-the database (a window sum), so a long schedule costs one query."""
+the database (a window sum), so a long schedule costs one query. Only the
+current schedule counts: rows replaced by a deferral or rescheduling
+(``replaced_by``, services.collection) are kept for the record only."""
 
 from dataclasses import dataclass, field
 
@@ -71,7 +73,7 @@ def schedule(loan):
     """The instalments with ``covered_ore`` (how much of each is paid,
     FIFO) and ``cumulative_ore``; one query for the schedule, one for the sum."""
     credited = credited_ore(loan)
-    rows = list(RepaymentInstalment.objects.filter(loan=loan).annotate(
+    rows = list(RepaymentInstalment.objects.filter(loan=loan, replaced_by__isnull=True).annotate(
         cumulative_ore=Window(Sum("amount_ore"), order_by=[F("due_on").asc(), F("id").asc()])))
     for row in rows:
         before = row.cumulative_ore - row.amount_ore
@@ -83,7 +85,7 @@ def schedule(loan):
 def oldest_unpaid(loan, credited=None):
     """The first instalment not fully covered by what was paid, or None."""
     credited = credited_ore(loan) if credited is None else credited
-    return (RepaymentInstalment.objects.filter(loan=loan)
+    return (RepaymentInstalment.objects.filter(loan=loan, replaced_by__isnull=True)
             .annotate(cumulative_ore=Window(Sum("amount_ore"), order_by=[F("due_on").asc(), F("id").asc()]))
             .filter(cumulative_ore__gt=credited).order_by("due_on", "id").first())
 
@@ -125,7 +127,7 @@ def arrears_bucket(days):
 def arrears_ore(loan, today=None):
     """What has fallen due and is not paid."""
     today = today or timezone.localdate()
-    due = RepaymentInstalment.objects.filter(loan=loan, due_on__lt=today).aggregate(
+    due = RepaymentInstalment.objects.filter(loan=loan, due_on__lt=today, replaced_by__isnull=True).aggregate(
         total=Sum("amount_ore"))["total"] or 0
     return max(0, due - credited_ore(loan))
 
@@ -197,7 +199,7 @@ def loan_panel(case, user, today=None):
     panel.bucket = arrears_bucket(panel.days_past_due)
     panel.arrears_ore = sum(row.amount_ore - row.covered_ore for row in unpaid if row.due_on < today)
     panel.disbursements = list(
-        Disbursement.objects.filter(loan=loan).select_related("requested_by", "approved_by")
+        Disbursement.objects.filter(loan=loan).select_related("requested_by", "approved_by", "payment_order")
         .order_by("requested_at", "id"))
     for disbursement in panel.disbursements:
         disbursement.loan = loan

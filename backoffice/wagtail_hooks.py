@@ -9,6 +9,8 @@ from wagtail import hooks
 from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 
 from . import log_actions
+from .services import payments
+from .services.retention import CASE_ANONYMISED_HOOK
 
 
 class PermissionMixin:
@@ -121,6 +123,24 @@ def register_statistics_menu():
 def register_payment_import_menu_item():
     return PermissionMenuItem(_("Import payments"), reverse_lazy("backoffice:loan_import"), icon_name="upload",
                               order=850, permission="backoffice.manage_loan")
+
+
+@hooks.register("register_admin_menu_item")
+def register_collection_menu_item():
+    return PermissionMenuItem(_("Collection"), reverse_lazy("backoffice:collection"), icon_name="warning",
+                              order=845, permission="backoffice.manage_loan")
+
+
+@hooks.register(CASE_ANONYMISED_HOOK)
+def anonymise_payment_orders(case):
+    """The payment orders name who was paid (a CPR, a sole trader's CVR)."""
+    payments.anonymise(case)
+
+
+@hooks.register("register_admin_menu_item")
+def register_payment_orders_menu_item():
+    return PermissionMenuItem(_("Payment orders"), reverse_lazy("backoffice:payment_orders"), icon_name="download",
+                              order=840, permission="backoffice.manage_loan")
 
 
 @hooks.register("register_admin_menu_item")

@@ -26,6 +26,7 @@ from backoffice.uploads import UploadRejected, allowed_kinds, validate_upload
 
 from .models import ApplicationDraft
 from .my_page_forms import InformationAnswerForm, MessageForm
+from .my_page_appeal_status import attach_appeals
 from .selectors import municipality_or_404
 
 
@@ -83,6 +84,7 @@ def overview(request):
 
 def _render_case(request, case, message_form=None, status=200):
     detail = selectors.citizen_case_detail(case)
+    attach_appeals(detail.decisions)
     response = render(
         request,
         "portal/my_page/case.html",

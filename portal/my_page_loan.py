@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 
-from backoffice import selectors, selectors_loans
+from backoffice import selectors, selectors_collection, selectors_loans
 from backoffice.models import Case, Loan
 
 from .selectors import municipality_or_404
@@ -89,6 +89,8 @@ def loan(request, reference):
         "last_due": panel.schedule[-1].due_on if panel.schedule else None,
         # Nothing to pay before the loan is paid out.
         "next_instalment": panel.next_instalment if paid_out else None,
+        # Reminders, a deferral, a new plan, a handover: the same reads as the staff loan page.
+        "collection": selectors_collection.collection_panel(case, request.user, panel, today=today),
         "follow_up": None if case.status in selectors.INPUT_CLOSED_STATUSES else selectors.next_follow_up(
             case, today),
     })

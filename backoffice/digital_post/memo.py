@@ -19,7 +19,7 @@ from xsdata.formats.dataclass.context import XmlContext
 from xsdata.formats.dataclass.serializers import XmlSerializer
 from xsdata.formats.dataclass.serializers.config import SerializerConfig
 
-from ..models import CaseApplication, LetterDispatch
+from ..models import CaseApplication, KleSubject, LetterDispatch
 
 CASE_SYSTEM = "Mikrolån"
 # KLE "handlingsfacet" G01: general cases (the scheme's letters are casework, not a special procedure).
@@ -34,6 +34,15 @@ def recipient_cpr(case):
     application = CaseApplication.objects.filter(case=case).only("cpr_number", "full_name").first()
     digits = "".join(ch for ch in (application.cpr_number if application else "") if ch.isdigit())
     return (digits if len(digits) == 10 else ""), (application.full_name if application else "")
+
+
+def kle_data(case):
+    """The case's own KLE classification (services.journal); a case from
+    before it had one falls back on the installation's setting."""
+    number = case.kle_number or settings.DIGITAL_POST_KLE_NUMBER
+    title = KleSubject.objects.filter(number=number).values_list("title", flat=True).first()
+    return memo.KLEdata(subjectKey=number, version=KLE_VERSION,
+                        activityFacet=case.kle_facet or KLE_ACTIVITY_FACET, label=title or KLE_LABEL)
 
 
 def pdf_bytes(letter):
@@ -62,8 +71,7 @@ def build_message(case, letter, *, cpr, name, sender_cvr, now=None):
             contentData=memo.ContentData(
                 CPR_data=memo.CPRdata(cprNumber=cpr, name=name),
                 caseID=memo.CaseID(caseID=case.reference, caseSystem=CASE_SYSTEM),
-                KLE_data=memo.KLEdata(subjectKey=settings.DIGITAL_POST_KLE_NUMBER, version=KLE_VERSION,
-                                      activityFacet=KLE_ACTIVITY_FACET, label=KLE_LABEL),
+                KLE_data=kle_data(case),
             ),
         ),
         messageBody=memo.MessageBody(

@@ -7,6 +7,7 @@ from .municipality import LoanPolicy, Municipality, StaffMembership, TargetGroup
 from .cases import Case, CaseApplication, Document, InformationRequest, JournalNote, Message, ReferenceSequence
 from .assessment import Assessment, ScreeningTalk
 from .decisions import Decision, DecisionKind, DecisionTemplate
+from .appeals import Appeal
 from .courses import Attendance, CoachingNote, Cohort, CourseSession, Enrolment
 from .audit import AccessLogEntry, ImmutableRecordError
 from .business import Business, BusinessAccount
@@ -17,12 +18,16 @@ from .evaluation import BreakEvenParameters, BudgetLine, Expense, YearlyTarget
 from .retention import RetentionPolicy
 from .registers import CompanyLookup, LookupOutcome, PersonLookup, RegisterSource
 from .digital_post import LetterDispatch
+from .collection import ClaimHandover, CollectionStep, ScheduleChange
+from .journal import DocumentJournalEntry, KleSubject
+from .payments import PaymentBatch, PaymentOrder
+from .de_minimis import DeclaredAid, DeMinimisDeclaration, DeMinimisGrant
 
 __all__ = [
     "LoanPolicy", "Municipality", "StaffMembership", "TargetGroup", "Expense",
     "Case", "CaseApplication", "Document", "InformationRequest", "JournalNote", "Message", "ReferenceSequence",
     "Assessment", "ScreeningTalk",
-    "Decision", "DecisionKind", "DecisionTemplate",
+    "Decision", "DecisionKind", "DecisionTemplate", "Appeal",
     "Attendance", "CoachingNote", "Cohort", "CourseSession", "Enrolment",
     "AccessLogEntry", "ImmutableRecordError",
     "Business", "BusinessAccount",
@@ -32,4 +37,8 @@ __all__ = [
     "BreakEvenParameters", "BudgetLine", "RetentionPolicy", "YearlyTarget",
     "CompanyLookup", "LookupOutcome", "PersonLookup", "RegisterSource",
     "LetterDispatch",
+    "ClaimHandover", "CollectionStep", "ScheduleChange",
+    "DocumentJournalEntry", "KleSubject",
+    "PaymentBatch", "PaymentOrder",
+    "DeclaredAid", "DeMinimisDeclaration", "DeMinimisGrant",
 ]

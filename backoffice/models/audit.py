@@ -55,6 +55,8 @@ class AccessLogEntry(AppendOnlyModel):
         EXPORT = "export", _("Exported data")
         ACCESS_REQUEST = "access_request", _("Produced file for access request")
         REGISTER_LOOKUP = "register_lookup", _("Looked up in the CPR or CVR register")
+        # services.case_file: the case file handed out (aktindsigt) or sent on (appeal).
+        CASE_FILE = "case_file", _("Handed out the case file (aktindsigt)")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,

@@ -108,6 +108,10 @@ class Case(models.Model):
     # a resent form or two tabs reuse it, and the unique index makes sure they
     # all end in the same case, even when they race.
     submission_key = models.UUIDField(_("submission key"), null=True, blank=True, unique=True, editable=False)
+    # KLE classification (models.journal): set when the case opens from the
+    # municipality's setting; staff change it on the case page.
+    kle_number = models.CharField(_("KLE number"), max_length=8, blank=True, default="")
+    kle_facet = models.CharField(_("action facet"), max_length=3, blank=True, default="")
 
     objects = CaseQuerySet.as_manager()
 

@@ -24,6 +24,8 @@ class DecisionKind(models.TextChoices):
     GRANT_ALLOWANCE = "grant_allowance", _("Subsistence allowance granted")
     DECLINE_ALLOWANCE = "decline_allowance", _("Subsistence allowance declined")
     WRITE_OFF_LOAN = "write_off_loan", _("Loan written off")
+    DEFER_LOAN = "defer_loan", _("Deferral of loan repayments")
+    RESCHEDULE_LOAN = "reschedule_loan", _("Rescheduling of loan repayments")
 
 
 def _has_text(field):
@@ -51,6 +53,11 @@ class DecisionTemplate(models.Model):
         _("appeal guidance"), help_text=_("Where to appeal, how, and the deadline, as the letter says it.")
     )
     appeal_deadline_weeks = models.PositiveSmallIntegerField(_("appeal deadline (weeks)"), default=4)
+    # Where an upheld complaint is forwarded (backoffice.models.appeals): the
+    # route follows the scheme's legal basis, so it is set per municipality.
+    appeal_body_address = models.TextField(_("appeal body's address"), blank=True)
+    appeal_body_email = models.EmailField(_("appeal body's e-mail"), blank=True)
+    reassessment_weeks = models.PositiveSmallIntegerField(_("reassessment period (weeks)"), default=4)
 
     class Meta:
         verbose_name = _("decision template")

@@ -22,6 +22,8 @@ class LetterDispatch(models.Model):
     class Kind(models.TextChoices):
         CONSULTATION = "consultation", _("Consultation letter")
         DECISION = "decision", _("Decision letter")
+        REMINDER = "reminder", _("Payment reminder")
+        COLLECTION_NOTICE = "collection_notice", _("Written notice before handover")
 
     class Channel(models.TextChoices):
         DIGITAL_POST = "digital_post", _("Digital Post")

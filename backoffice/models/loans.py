@@ -82,13 +82,25 @@ class RepaymentInstalment(models.Model):
     amount_ore = models.PositiveBigIntegerField(_("amount (øre)"))
     principal_ore = models.PositiveBigIntegerField(_("principal (øre)"), default=0)
     interest_ore = models.PositiveBigIntegerField(_("interest (øre)"), default=0)
+    # A deferral or rescheduling (models.collection) replaces rows instead of
+    # editing them, so the earlier schedule stays readable: the current
+    # schedule is the rows with ``replaced_by`` empty.
+    replaced_by = models.ForeignKey(
+        "backoffice.ScheduleChange", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="replaced_instalments", verbose_name=_("replaced by"),
+    )
+    schedule_change = models.ForeignKey(
+        "backoffice.ScheduleChange", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="new_instalments", verbose_name=_("from schedule change"),
+    )
 
     class Meta:
         verbose_name = _("repayment instalment")
         verbose_name_plural = _("repayment instalments")
         ordering = ["loan", "due_on"]
         constraints = [
-            models.UniqueConstraint(fields=["loan", "due_on"], name="instalment_one_per_due_date"),
+            models.UniqueConstraint(fields=["loan", "due_on"], condition=models.Q(replaced_by__isnull=True),
+                                    name="instalment_one_per_due_date"),
             models.CheckConstraint(
                 condition=models.Q(amount_ore=models.F("principal_ore") + models.F("interest_ore")),
                 name="instalment_amount_is_principal_plus_interest",

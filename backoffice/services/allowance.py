@@ -21,7 +21,8 @@ Rules built in:
   paid (``approve_allowance_payment``). The approver is neither the person
   who requested it nor the person who granted the allowance (a database
   constraint backs the first). Only an approved payment counts as paid; a
-  request not yet approved can be cancelled.
+  request not yet approved can be cancelled. The approval makes the payment
+  order to the citizen's CPR NemKonto (``services.payments``).
 
 Every write locks the case row, checks, saves and writes the audit entry on
 the Case in one transaction. Audit data holds ids and months only."""
@@ -37,7 +38,7 @@ from wagtail.log_actions import log
 
 from ..models import Allowance, AllowancePayment, Case, Decision, DecisionKind, LoanPolicy
 from ..tenancy import may_act_on
-from . import transitions
+from . import payments, transitions
 from .loans import add_months, kroner
 from .transitions import StaleCase, TransitionError
 
@@ -280,10 +281,12 @@ def approve_allowance_payment(payment, user, *, paid_on, expected_version=None, 
                   "the one who granted the allowance (four eyes)."), code="four_eyes")
         fresh.approved_by, fresh.approved_at, fresh.paid_on = user, timezone.now(), paid_on
         fresh.save(update_fields=["approved_by", "approved_at", "paid_on"])
+        # The money leaves through NemKonto, to the citizen's CPR (services.payments).
+        order = payments.order_for_allowance_payment(locked, fresh, user)
         _changed(case, locked)
         log(instance=case, action=ALLOWANCE_PAYMENT_APPROVED_ACTION, user=user, data={
             "reference": locked.reference, "allowance": current.pk, "payment": fresh.pk,
-            "month": fresh.month.strftime("%Y-%m"), "paid_on": paid_on.isoformat(),
+            "month": fresh.month.strftime("%Y-%m"), "paid_on": paid_on.isoformat(), "order": order.pk,
         })
     return fresh
 

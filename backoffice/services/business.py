@@ -291,7 +291,9 @@ def _iso(value):
 
 def verify_business_account(account, user, *, expected_version, now=None, confirmed_register_warnings=False):
     """A staff member with the loan permission, in the case's municipality,
-    confirms the account against the bank's proof. Refused without proof
+    confirms against the bank's proof that the account is the business
+    NemKonto of the business's CVR number (recorded as ``nemkonto_cvr``: the
+    loan's payment orders go to that CVR). Refused without a valid CVR number. Refused without proof
     (or with a file the virus scan found infected) and without the account's
     numbers, and, when the CVR register disagrees with the business (not
     found, other name, not active, not reachable), unless the staff member
@@ -314,12 +316,19 @@ def verify_business_account(account, user, *, expected_version, now=None, confir
         if not (fresh.opened_on and fresh.registration_number and fresh.account_number):
             raise BusinessRefused(_("The account is not registered as opened, with its registration and "
                                     "account number. Ask the citizen to complete it on My page."))
-        register = company_check(Business.objects.select_related("cvr_lookup").get(pk=fresh.business_id))
+        business = Business.objects.select_related("cvr_lookup").get(pk=fresh.business_id)
+        if not cvr_is_valid(business.cvr_number):
+            # The loan is paid to the NemKonto of the CVR number: without one there is nowhere to pay.
+            raise BusinessRefused(_("The business has no valid CVR number, so it has no business NemKonto. "
+                                    "Ask the citizen to register the CVR number on My page."))
+        register = company_check(business)
         if register.needs_confirmation and not confirmed_register_warnings:
             raise BusinessRefused(_("The CVR register does not match the business the citizen registered. "
                                     "Check the business, then tick the confirmation to verify the account."))
-        BusinessAccount.objects.filter(pk=fresh.pk).update(verified_by=user, verified_at=now)
-        account.verified_by, account.verified_at = user, now
+        # What staff confirm: the account is the NemKonto of this CVR number, a business account.
+        BusinessAccount.objects.filter(pk=fresh.pk).update(verified_by=user, verified_at=now,
+                                                           nemkonto_cvr=business.cvr_number)
+        account.verified_by, account.verified_at, account.nemkonto_cvr = user, now, business.cvr_number
         log(instance=case, action=ACCOUNT_VERIFIED_ACTION, user=user, data={
             "reference": locked.reference, "account": fresh.pk, "proof": fresh.proof_id,
             "register_lookup": register.lookup.pk if register.lookup else None,
@@ -424,5 +433,6 @@ def section(case, *, today=None):
         "fees_dkk": Decimal(account.fees_paid_ore) / 100 if account else None,
         "register": company_check(business),
         "can_verify": bool(account) and not account.is_verified and account.proof_id is not None
-        and bool(account.opened_on and account.registration_number and account.account_number),
+        and bool(account.opened_on and account.registration_number and account.account_number)
+        and cvr_is_valid(business.cvr_number),
     }

@@ -55,7 +55,7 @@ from ..models import (
     Outcome,
     TargetGroup,
 )
-from . import transitions
+from . import journal, transitions
 from .loans import add_months, first_due_date
 
 S = Case.Status
@@ -739,8 +739,10 @@ def _apply(item, municipality, policy, user):
     created = case is None
     first_day = row.received_on or row.course_started_on
     if created:
+        kle_number, kle_facet = journal.default_kle(municipality)
         case = Case.objects.create(
             municipality=municipality, reference=row.reference, imported=True, status=S.SUBMITTED,
+            kle_number=kle_number, kle_facet=kle_facet,
             status_changed_at=_noon(first_day) if first_day else timezone.now(), **item.fields)
     else:
         Case.objects.filter(pk=case.pk).update(version=F("version") + 1, **item.fields)

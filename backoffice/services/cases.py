@@ -8,7 +8,7 @@ from django.utils import timezone
 from wagtail.log_actions import log
 
 from ..models import Case, CaseApplication, Document, Municipality, ReferenceSequence, TargetGroup
-from . import registers
+from . import journal, registers
 
 SUBMITTED_ACTION = "backoffice.case.submitted"
 
@@ -68,8 +68,10 @@ def submit_application(submission):
 
 def _open_case(submission):
     now = timezone.now()
+    kle_number, kle_facet = journal.default_kle(submission.municipality)
     case = Case.objects.create(
         municipality=submission.municipality,
+        kle_number=kle_number, kle_facet=kle_facet,
         citizen=submission.citizen,
         target_group=submission.target_group,
         status=Case.Status.SUBMITTED,
@@ -80,13 +82,14 @@ def _open_case(submission):
     )
     CaseApplication.objects.create(case=case, submitted_at=now, **submission.answers)
     for document in submission.documents:
-        Document.objects.create(
+        stored = Document.objects.create(
             case=case, kind=document.kind, file=document.stored_name,
             original_name=document.original_name, content_type=document.content_type,
             size=document.size, sha256=document.sha256, scan_status=document.scan_status,
             scan_detail=document.scan_detail, uploaded_by=submission.citizen, uploaded_at=now,
             visible_to_citizen=True,
         )
+        journal.journalise(stored)
     log(instance=case, action=SUBMITTED_ACTION, user=submission.citizen,
         data={"reference": case.reference, "documents": len(submission.documents)})
     # After the commit, as a task: the CPR register being slow or down never blocks the submission.

@@ -35,7 +35,7 @@ from ..models import (
 )
 from ..selectors import HIDDEN_STATUSES, accepts_answers, accepts_messages, citizen_status
 from ..uploads import safe_filename
-from . import notifications, transitions
+from . import journal, notifications, transitions
 from .transitions import STATUS_CHANGED_ACTION
 
 WITHDRAWN_ACTION = "backoffice.case.withdrawn"
@@ -124,6 +124,7 @@ def add_citizen_document(case, user, upload, *, kind=Document.Kind.OTHER, inform
         **upload.document_fields(),
     )
     document.save()  # the file field stores the content under a random name
+    journal.journalise(document)
     log(
         instance=case,
         action=CITIZEN_DOCUMENT_ACTION,

@@ -88,6 +88,11 @@ RULES = {
                                   refusal=True, fully_granted_by_default=False),
     K.WRITE_OFF_LOAN: KindRule("backoffice.decide_loan", None, None, "write_off",
                                refusal=False, fully_granted_by_default=False),
+    # Deferral and rescheduling (services.collection) change the repayment plan, not the debt.
+    K.DEFER_LOAN: KindRule("backoffice.decide_loan", None, None, "repayment_plan",
+                           refusal=False, fully_granted_by_default=False),
+    K.RESCHEDULE_LOAN: KindRule("backoffice.decide_loan", None, None, "repayment_plan",
+                                refusal=False, fully_granted_by_default=False),
 }
 
 # Kinds without a case status of their own are decided in these statuses.
@@ -95,6 +100,7 @@ DECIDED_DURING = {
     "allowance": frozenset({S.COURSE_COMPLETED, S.LOAN_CONSULTATION, S.LOAN_GRANTED, S.BUSINESS_SETUP,
                             S.LOAN_DISBURSED}),
     "write_off": frozenset({S.LOAN_DISBURSED, S.IN_REPAYMENT}),
+    "repayment_plan": frozenset({S.LOAN_DISBURSED, S.IN_REPAYMENT}),
 }
 
 OPEN = (D.DRAFT, D.IN_CONSULTATION)

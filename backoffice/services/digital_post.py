@@ -66,6 +66,8 @@ def label_for(kind, reference, decision=None):
     with translation.override(settings.LANGUAGE_CODE):
         if kind == CONSULTATION:
             return f"{gettext('Consultation')} – {reference}"  # "Partshøring – NOR-2026-00001"
+        if decision is None:  # a reminder or notice (services.collection): no decision behind it
+            return f"{LetterDispatch.Kind(kind).label} – {reference}"
         return str(DECISION_TITLES.get(decision.kind, decision.get_kind_display()))
 
 

@@ -32,6 +32,7 @@ from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Space
 from ..deadlines import appeal_weeks, deadline_after
 from ..models import CaseApplication, DecisionKind, Document
 from ..selectors import DECISION_TITLES
+from . import journal
 from .receipts import COPENHAGEN, FONT, FONT_BOLD, _NumberedCanvas, _register_fonts, _text
 
 K = DecisionKind
@@ -53,6 +54,9 @@ DECISION_STATEMENTS = {
         "business."),
     K.DECLINE_ALLOWANCE: gettext_lazy("We have decided not to grant you a subsistence allowance."),
     K.WRITE_OFF_LOAN: gettext_lazy("We have decided to write off your micro-loan."),
+    K.DEFER_LOAN: gettext_lazy("We have decided to defer the repayments of your micro-loan (henstand)."),
+    K.RESCHEDULE_LOAN: gettext_lazy(
+        "We have decided to change the repayment plan of your micro-loan. What you owe stays the same."),
 }
 
 # What the municipality is considering, in the consultation letter.
@@ -71,6 +75,10 @@ DRAFT_STATEMENTS = {
         "We are considering deciding that you will not be granted a subsistence allowance."),
     K.WRITE_OFF_LOAN: gettext_lazy(
         "We are considering writing off your micro-loan on the terms described below."),
+    K.DEFER_LOAN: gettext_lazy(
+        "We are considering deferring the repayments of your micro-loan on the terms described below."),
+    K.RESCHEDULE_LOAN: gettext_lazy(
+        "We are considering changing the repayment plan of your micro-loan on the terms described below."),
 }
 
 
@@ -232,10 +240,12 @@ def consultation_letter_pdf(decision, *, user, now=None):
 # --- The decision letter --------------------------------------------------------------------------
 
 
-def decision_letter_pdf(decision):
+def decision_letter_pdf(decision, *, de_minimis=None):
     """The final decision as a letter: decision, reasons, the citizen's
     comments if they were heard, legal basis and appeal guidance. PDF bytes,
-    in Danish. ``decision`` has ``decided_by`` and ``decided_at`` set."""
+    in Danish. ``decision`` has ``decided_by`` and ``decided_at`` set.
+    ``de_minimis``: the loan's ``DeMinimisGrant``, for the grant letter with
+    the loan's terms and the state-aid statement (``services.de_minimis``)."""
     with translation.override(settings.LANGUAGE_CODE):
         _register_fonts()
         case, styles = decision.case, _styles()
@@ -268,6 +278,9 @@ def decision_letter_pdf(decision):
                          "%(deadline)s. We did not receive any comments.") % dates
             story.append(Paragraph(_text(text), styles["body"]))
 
+        if de_minimis is not None:
+            story += _de_minimis_section(de_minimis, styles)
+
         if decision.legal_basis.strip():
             story.append(Paragraph(_text(_("The rules")), styles["heading"]))
             story += _paragraphs(decision.legal_basis, styles["body"])
@@ -277,6 +290,42 @@ def decision_letter_pdf(decision):
             story.append(Paragraph(_text(_appeal_deadline_text(decision)), styles["body"]))
         story += _signature(decision.decided_by, sender, styles)
         return _build(story, title=title, case=case, sender=sender)
+
+
+def _money(minor_units):
+    """Øre or cents as a Danish amount string: 123450 → "1.234,50"."""
+    whole, rest = divmod(int(minor_units), 100)
+    return f"{whole:,}".replace(",", ".") + f",{rest:02d}"
+
+
+def _de_minimis_section(grant, styles):
+    """The loan's terms and the de minimis statement (Regulation (EU)
+    2023/2831: the aid, its de minimis character and the regulation)."""
+    loan = grant.loan
+    terms = _("The loan is DKK %(amount)s. The first repayment falls due %(first)s, and the loan is repaid "
+              "over %(months)s months at a yearly interest of %(interest)s %%.") % {
+        "amount": _money(loan.principal_ore), "months": loan.repayment_months,
+        "interest": formats.number_format(loan.annual_interest_rate, 2),
+        "first": letter_date(loan.instalments.order_by("due_on").values_list("due_on", flat=True).first()
+                             or loan.granted_on),
+    }
+    statement = _(
+        "The aid is granted as de minimis aid under Commission Regulation (EU) %(regulation)s of 13 December "
+        "2023 on the application of Articles 107 and 108 of the Treaty on the Functioning of the European "
+        "Union to de minimis aid. The aid is the value of the interest you do not pay on the loan (gross grant "
+        "equivalent): DKK %(aid_dkk)s, which is EUR %(aid_eur)s. It is computed at the EU reference rate of "
+        "%(rate)s %% (the EU base rate for Denmark plus %(margin)s percentage points) and discounted over the "
+        "loan's repayment plan.") % {
+        "regulation": grant.regulation.removeprefix("(EU) "), "aid_dkk": _money(grant.aid_ore),
+        "aid_eur": _money(grant.aid_eur_cents), "rate": formats.number_format(grant.reference_rate, 2),
+        "margin": formats.number_format(grant.margin, 2),
+    }
+    keep = _(
+        "A business may receive at most EUR %(ceiling)s of de minimis aid over three years. Keep this letter: "
+        "you must state this aid if you apply for other de minimis aid in the next three years.") % {
+        "ceiling": _money(grant.ceiling_eur * 100).removesuffix(",00")}
+    return [Paragraph(_text(_("Loan terms and state aid")), styles["heading"]),
+            *(Paragraph(_text(text), styles["body"]) for text in (terms, statement, keep))]
 
 
 def _appeal_deadline_text(decision):
@@ -314,6 +363,7 @@ def store_letter(case, pdf, *, filename, user, now=None):
     document.file.save("letter.pdf", ContentFile(pdf), save=False)
     try:
         document.save()
+        journal.journalise(document)
     except BaseException:
         document.file.storage.delete(document.file.name)
         raise

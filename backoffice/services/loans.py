@@ -9,10 +9,11 @@ Rules built in:
   loan without a final decision behind it is refused.
 - The amount is within the municipality's loan policy; the terms are copied
   onto the loan, so a later change of policy does not alter it.
-- The loan is paid only into the business's verified business account,
-  never a personal account (money there can be seized for public debt). The
-  service refuses with a message, and a database trigger (migration 0007)
-  stops any other path.
+- The loan is paid only to the business's verified business account: the
+  NemKonto of its CVR number, never a personal (CPR) NemKonto (money there
+  can be seized for public debt). The approval makes the payment order to
+  that CVR (``services.payments``). The service refuses with a message, and
+  database triggers (migrations 0007, 0012) stop any other path.
 - Four eyes: whoever approves a payout is neither the person who requested
   it nor the person who granted the loan.
 - Tranches are allowed; together they never exceed the principal.
@@ -55,7 +56,8 @@ from ..models import (
     RepaymentInstalment,
 )
 from ..tenancy import may_act_on
-from . import transitions
+from . import payments, transitions
+from . import de_minimis
 from .transitions import StaleCase, TransitionError
 
 S = Case.Status
@@ -179,9 +181,10 @@ def committed_ore(loan):
 
 
 def verified_account(case):
-    """The case's business account if it is verified, else None."""
-    account = BusinessAccount.objects.filter(business__case=case).first()
-    return account if account is not None and account.is_verified else None
+    """The case's business account if it is verified as the NemKonto of the
+    business's CVR number (``services.payments``), else None."""
+    account = BusinessAccount.objects.select_related("business").filter(business__case=case).first()
+    return account if payments.nemkonto_cvr(account) else None
 
 
 def final_grant_decision(case):
@@ -318,6 +321,9 @@ def grant_loan(case, user, *, amount_ore, grace_months=None, repayment_months=No
         else:
             _changed(case, locked)
             log(instance=case, action=LOAN_GRANTED_ACTION, user=user, data=data)
+        # State aid: checks the declaration and the ceiling, records the grant and stores the grant letter
+        # (raises to roll the loan back). Last in the transaction, so nothing fails after the letter is stored.
+        de_minimis.record_for_loan(locked, loan, user=user, policy=policy)
     loan.case = case
     return loan
 
@@ -403,8 +409,10 @@ def approve_disbursement(disbursement, user, *, paid_on, expected_version=None):
         current.approved_by, current.approved_at = user, timezone.now()
         current.paid_on, current.ledger_entry = paid_on, entry
         current.save(update_fields=["approved_by", "approved_at", "paid_on", "ledger_entry"])
+        # The money leaves through NemKonto, to the business's CVR (services.payments).
+        order = payments.order_for_disbursement(locked, current, user)
         data = {"reference": locked.reference, "loan": loan.pk, "disbursement": current.pk, "entry": entry.pk,
-                "amount_ore": current.amount_ore, "paid_on": paid_on.isoformat()}
+                "amount_ore": current.amount_ore, "paid_on": paid_on.isoformat(), "order": order.pk}
         if locked.status == S.LOAN_GRANTED:
             # The business has its verified account: it is set up.
             _move(case, locked, S.BUSINESS_SETUP, user=user, action=transitions.STATUS_CHANGED_ACTION,
@@ -563,7 +571,9 @@ def _book_due_interest(case, locked, loan, today=None):
     if (loan.status not in OPEN_LOAN_STATUSES or locked.status not in SERVICED_STATUSES
             or loan.annual_interest_rate <= 0):
         return []
-    due = list(RepaymentInstalment.objects.filter(loan=loan, due_on__lte=today, interest_ore__gt=0)
+    # Replaced instalments (a deferral or rescheduling) are history, not due.
+    due = list(RepaymentInstalment.objects.filter(loan=loan, due_on__lte=today, interest_ore__gt=0,
+                                                  replaced_by__isnull=True)
                .exclude(interest_entries__kind=K.INTEREST).order_by("due_on", "id"))
     if not due:
         return []
@@ -688,6 +698,7 @@ def send_payment_reminders(today=None, loans=None):
     from django.utils import translation
 
     from .. import selectors_loans
+    from . import collection
     from .notifications import citizen_recipient
 
     today = today or timezone.localdate()
@@ -702,6 +713,8 @@ def send_payment_reminders(today=None, loans=None):
                 continue
             instalment = selectors_loans.oldest_unpaid(loan)
             if instalment is None or instalment.due_on >= today or _already_reminded(case, instalment):
+                continue
+            if collection.paused(loan, today):  # a deferral runs, or Gældsstyrelsen has the claim
                 continue
             recipient = citizen_recipient(case)
             if recipient is None:

@@ -28,7 +28,9 @@ STAFF_ANSWER = "answer"
 STAFF_WITHDRAWN = "withdrawn"
 STAFF_CONSULTATION_REPLY = "consultation_reply"
 STAFF_BUSINESS = "business"  # the citizen registered or changed the business or its bank account
-STAFF_EVENTS = (STAFF_MESSAGE, STAFF_ANSWER, STAFF_WITHDRAWN, STAFF_CONSULTATION_REPLY, STAFF_BUSINESS)
+STAFF_APPEAL = "appeal"  # the citizen complained about a decision
+STAFF_EVENTS = (STAFF_MESSAGE, STAFF_ANSWER, STAFF_WITHDRAWN, STAFF_CONSULTATION_REPLY, STAFF_BUSINESS,
+                STAFF_APPEAL)
 
 # What happened, for the citizen: staff wrote, asked or sent a letter.
 CITIZEN_MESSAGE = "message"
@@ -84,6 +86,7 @@ def _staff_subject(event, reference):
         STAFF_WITHDRAWN: _("The citizen has withdrawn the application – %(reference)s"),
         STAFF_CONSULTATION_REPLY: _("The citizen has commented on a draft decision – %(reference)s"),
         STAFF_BUSINESS: _("The citizen has registered business details – %(reference)s"),
+        STAFF_APPEAL: _("The citizen has complained about a decision – %(reference)s"),
     }
     return subjects[event] % {"reference": reference}
 

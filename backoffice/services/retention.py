@@ -52,6 +52,7 @@ from django_tasks import task
 from wagtail import hooks
 
 from ..models import (
+    Appeal,
     Allowance,
     Assessment,
     Attendance,
@@ -189,6 +190,7 @@ def _erase(case):
     FollowUp.objects.filter(case=case).update(notes="")
     SelfReport.objects.filter(case=case).update(how_it_goes="")
     Outcome.objects.filter(case=case).update(note="")
+    Appeal.objects.filter(case=case).update(text="", reassessment_note="", outcome_note="")
     Business.objects.filter(case=case).update(name=REDACTED, cvr_number="", industry="")
     BusinessAccount.objects.filter(business__case=case).update(
         registration_number="", account_number="", notes="")

@@ -27,6 +27,7 @@ from ..models import (
     CoachingNote,
     Decision,
     Document,
+    DocumentJournalEntry,
     Enrolment,
     FollowUp,
     InformationRequest,
@@ -41,10 +42,14 @@ from ..services import business as business_section
 from ..services import casework
 from ..services.talks import TALK_STATUSES
 from ..services import followup as followup_section
+from ..selectors_collection import collection_panel
+from ..selectors_appeals import CASE_PAGE_PREFETCH as APPEALS_PREFETCH
+from ..selectors_appeals import section as appeals_section
 from ..selectors_loans import loan_panel
 from ..selectors_registers import person_comparison
 from ..services.transitions import TransitionError
 from .access import log_access, staff_case_or_404
+from .journal import section as journal_section
 
 S = Case.Status
 TIMELINE_LENGTH = 200
@@ -55,11 +60,17 @@ CASE_PAGE_QUERYSET = Case.objects.select_related(
     # The latest CPR and CVR register snapshots (selectors_registers), in the same query.
     "application__cpr_lookup__fetched_by", "business__cvr_lookup__fetched_by",
     "allowance", "municipality__loan_policy",
+    # De minimis: the business's declaration and the loan's recorded aid (services.de_minimis).
+    "de_minimis_declaration", "loan__de_minimis_grant__letter",
 ).prefetch_related(
+    "de_minimis_declaration__aids",
     # A letter's dispatch (Digital Post status, available_at) comes with it.
     Prefetch("documents", queryset=Document.objects.select_related("uploaded_by", "dispatch")
              .order_by("-uploaded_at", "-pk")),
     Prefetch("notes", queryset=JournalNote.objects.select_related("author")),
+    APPEALS_PREFETCH,  # the appeals section (selectors_appeals)
+    # The journal (aktliste); each entry's case is set by the prefetch, for its journal number.
+    Prefetch("journal_entries", queryset=DocumentJournalEntry.objects.order_by("number")),
     Prefetch("information_requests", queryset=InformationRequest.objects.select_related("created_by")
              .order_by("-created_at", "-pk")),
     Prefetch("messages", queryset=Message.objects.select_related("sender")),
@@ -74,7 +85,7 @@ CASE_PAGE_QUERYSET = Case.objects.select_related(
     "self_reports",
     Prefetch("outcomes", queryset=Outcome.objects.select_related("recorded_by")),
     Prefetch("allowance__payments",
-             queryset=AllowancePayment.objects.select_related("recorded_by", "approved_by")),
+             queryset=AllowancePayment.objects.select_related("recorded_by", "approved_by", "payment_order")),
 )
 
 
@@ -116,8 +127,11 @@ def case_detail(request, pk, bound_forms=None, status=200):
         "person_register": person_comparison(getattr(case, "application", None)),
         "business_section": business_section.section(case),
         "followup_section": followup_section.section(case),
-        "loan_panel": loan_panel(case, request.user),
+        "loan_panel": (loan := loan_panel(case, request.user)),
+        "collection_panel": collection_panel(case, request.user, loan),
         "allowance_section": allowance_section.section(case),
+        "appeals_section": appeals_section(case, request.user),
+        "journal": journal_section(case, (bound_forms or {}).get("journal_forms")),
         "page_title": _("Case %(reference)s") % {"reference": case.reference},
         "breadcrumbs_items": [
             {"url": reverse("wagtailadmin_home"), "label": _("Home")},

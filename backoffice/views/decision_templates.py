@@ -17,6 +17,7 @@ from wagtail.admin.views import generic
 from wagtail.admin.views.generic import history, usage
 from wagtail.admin.viewsets.model import ModelViewSet
 
+from ..deadlines import APPEAL_WEEKS
 from ..decision_texts import unknown_placeholders
 from ..models import DecisionKind, DecisionTemplate
 from ..tenancy import visible_municipalities
@@ -43,9 +44,18 @@ class DecisionTemplateForm(WagtailAdminModelForm):
             "Weeks from the day the citizen gets the decision. Usually 4.")
         self.fields["appeal_deadline_weeks"].validators.append(MinValueValidator(1))
         self.fields["appeal_deadline_weeks"].widget.attrs["min"] = 1
+        self.fields["appeal_body_address"].help_text = _(
+            "Where an upheld complaint is sent with the case bundle; printed on the forwarding letter.")
+        self.fields["reassessment_weeks"].help_text = _(
+            "Weeks the municipality has to reassess a complaint before it is upheld and forwarded. Usually 4.")
+        self.fields["reassessment_weeks"].validators.append(MinValueValidator(1))
+        self.fields["reassessment_weeks"].widget.attrs["min"] = 1
+        self.fields["reassessment_weeks"].required = False  # empty: the usual 4 weeks
 
     def clean(self):
         cleaned = super().clean()
+        if "reassessment_weeks" in self.fields and not cleaned.get("reassessment_weeks"):
+            cleaned["reassessment_weeks"] = APPEAL_WEEKS
         for name in ("legal_basis", "appeal_guidance"):
             unknown = unknown_placeholders(cleaned.get(name))
             if unknown:
@@ -97,7 +107,8 @@ class DecisionTemplateViewSet(ModelViewSet):
     menu_label = _("Decision texts")
     add_to_admin_menu = True
     menu_order = 810
-    form_fields = ["legal_basis", "appeal_body", "appeal_guidance", "appeal_deadline_weeks"]
+    form_fields = ["legal_basis", "appeal_body", "appeal_body_address", "appeal_body_email", "appeal_guidance",
+                   "appeal_deadline_weeks", "reassessment_weeks"]
     list_display = ["kind", "municipality", "appeal_body", "appeal_deadline_weeks"]
     list_filter = ["kind"]
     index_view_class = DecisionTemplateIndexView

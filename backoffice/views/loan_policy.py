@@ -57,7 +57,14 @@ class LoanPolicyViewSet(ModelViewSet):
     history_view_class = LoanPolicyHistoryView
     usage_view_class = LoanPolicyUsageView
     form_fields = ["min_amount", "max_amount", "annual_interest_rate", "grace_months",
-                   "repayment_months", "allowance_months"]
+                   "repayment_months", "allowance_months",
+                   # Collection (services.collection): reminder days, fee, notice, the claim at Gældsstyrelsen.
+                   "reminder_1_days", "reminder_2_days", "notice_days", "notice_deadline_days",
+                   "reminder_spacing_days", "reminder_fee_dkk", "max_reminder_fees", "claim_type_code",
+                   "debtor_is_business",
+                   # De minimis state aid (services.de_minimis): the reference rate and the ceiling.
+                   "de_minimis_enabled", "eu_base_rate", "eu_base_rate_set_on", "de_minimis_margin",
+                   "eur_dkk_rate", "de_minimis_ceiling_eur"]
     list_display = ["municipality", "min_amount", "max_amount", "annual_interest_rate"]
     copy_view_enabled = False
     inspect_view_enabled = False

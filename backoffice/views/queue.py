@@ -110,11 +110,12 @@ class CaseIndexView(generic.IndexView):
     search_backend_name = None
     export_filename = "sager"
     export_fields = ["reference", "full_name", "status_label", "target_group_label", "assignee",
-                     "received_on", "waiting_for_citizen"]
+                     "received_on", "waiting_for_citizen", "kle_number", "kle_facet"]
     export_headings = {
         "reference": _("Reference"), "full_name": _("Name"), "status_label": _("Status"),
         "target_group_label": _("Target group"), "assignee": _("Assigned to"),
         "received_on": _("Received"), "waiting_for_citizen": _("Waiting for the citizen"),
+        "kle_number": _("KLE number"), "kle_facet": _("Action facet"),
     }
 
     def get_base_queryset(self):
@@ -202,6 +203,8 @@ class CaseIndexView(generic.IndexView):
             "assignee": _assignee_name(item),
             "received_on": item.received_on,
             "waiting_for_citizen": str(_("Yes") if item.waiting_for_citizen else _("No")),
+            "kle_number": item.kle_number,
+            "kle_facet": item.kle_facet,
         }
 
     def get_filename(self):

@@ -406,10 +406,11 @@ CVR_API_TIMEOUT = float(env("CVR_API_TIMEOUT", "10"))
 # available at once (development, tests); "serviceplatformen" sends it through
 # KOMBIT's Serviceplatformen (SF1601) with the municipality's CVR as sender.
 DIGITAL_POST_TRANSPORT = env("DIGITAL_POST_TRANSPORT", "outbox")
-# The KLE subject key the letters are marked with: main group 24
-# "Erhvervsservice og iværksætteri" (the scheme helps citizens start a
-# business). A municipality that journalises the scheme under the employment
-# effort (group 15) sets its own key.
+# The KLE subject key new cases are classified by, and so their letters are
+# marked with: main group 24 "Erhvervsforhold" (the scheme helps citizens
+# start a business). A municipality that journalises the scheme elsewhere
+# (e.g. 24.10.07 or the employment effort, group 15) sets its own number on
+# the municipality in the admin; each case carries its own (services.journal).
 DIGITAL_POST_KLE_NUMBER = env("DIGITAL_POST_KLE_NUMBER", "24.00.00")
 # A citizen exempt from Digital Post gets the letter as physical mail
 # (Fjernprint through Serviceplatformen); off: staff print and post it.
@@ -425,6 +426,12 @@ SERVICEPLATFORMEN_URL = env("SERVICEPLATFORMEN_URL", "")
 # A fixed access token for a local test peer; empty: the token comes from
 # KOMBIT's security token service. Never set in production.
 SERVICEPLATFORMEN_ACCESS_TOKEN = env("SERVICEPLATFORMEN_ACCESS_TOKEN", "")
+
+# --- Payouts through NemKonto (backoffice/payments/, docs/payment-orders.md).
+# "file": the coordinator downloads the batch of payment orders as a CSV
+# file for the finance system (KMD Opus, Prisme, …); or the dotted path of a
+# transport class for a direct integration.
+PAYMENT_TRANSPORT = env("PAYMENT_TRANSPORT", "file")
 
 # --- Wagtail
 WAGTAIL_SITE_NAME = "Mikrolån"

@@ -39,6 +39,7 @@ from backoffice.models import (Case, Cohort, DecisionKind, Enrolment, FollowUp, 
 from backoffice.services import (assessments, business, casework, courses, decisions, followup, loans,
                                  outcomes, talks, transitions)
 from backoffice.services import citizen as citizen_services
+from backoffice.services import de_minimis
 from backoffice.services.cases import ApplicationSubmission, submit_application
 from backoffice.services.receipts import create_receipt
 from backoffice.uploads import validate_upload
@@ -400,6 +401,9 @@ class History:
     def grant(self, case, applicant, day):
         """The loan decision (in full) and the loan with its schedule."""
         coordinator = self.staff.coordinator
+        with clock(at(day, 9)):
+            # The business's de minimis declaration on My page, before the loan (on by default).
+            de_minimis.declare_other_aid(case, case.citizen, no_other_aid=True, aids=[])
         with clock(at(day, 10)):
             decision = decisions.draft_decision(case, coordinator, K.GRANT_LOAN, fully_granted=True, reason=(
                 "Du har gennemført forløbet, og din forretningsplan og dit budget hænger sammen."))

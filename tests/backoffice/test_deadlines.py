@@ -361,3 +361,5 @@ def test_my_page_has_no_appeal_deadline_once_it_has_passed(case, caseworker, cit
     client.force_login(citizen)
     html = client.get(reverse("my_page_case", kwargs={"reference": case.reference})).content.decode()
     assert f'id="appeal-deadline-{decision.pk}"' not in html
+    # They may still complain, and are told that the deadline has passed.
+    assert f'id="appeal-late-{decision.pk}"' in html

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from backoffice import selectors_loans
 from backoffice.models import BusinessAccount, Case, DecisionKind, Disbursement, LedgerEntry, Loan
-from backoffice.services import loans
+from backoffice.services import collection, loans
 from backoffice.services.loans import LoanRefused
 
 from .test_loans import TODAY, final_decision, granted_case, make_staff
@@ -37,6 +37,9 @@ operations = st.lists(st.one_of(
     st.tuples(st.just("unverify"), st.just(0)),
     st.tuples(st.just("verify"), st.just(0)),
     st.tuples(st.just("book_interest"), st.integers(min_value=0, max_value=400)),
+    # Schedule changes by decision (services.collection): the plan changes, the debt does not.
+    st.tuples(st.just("reschedule"), st.integers(min_value=1, max_value=24)),
+    st.tuples(st.just("defer"), st.integers(min_value=0, max_value=11)),
 ), min_size=1, max_size=25)
 rates = st.sampled_from(["0", "0.00", "2.50", "5", "12", "19.99"])
 
@@ -65,6 +68,10 @@ def check_invariants(loan):
     assert len({entry.instalment_id for entry in interest}) == len(interest)
     assert all(0 < entry.amount_ore <= entry.instalment.interest_ore for entry in interest)
     assert all(entry.booked_on == entry.instalment.due_on for entry in interest)
+    # Deferral and rescheduling never replace an instalment with interest booked, and the
+    # current schedule always holds exactly the loan's principal.
+    assert all(entry.instalment.replaced_by_id is None for entry in interest)
+    assert collection.schedule_principal_ore(loan) == loan.principal_ore
     if loan.annual_interest_rate == 0:
         assert not interest
     assert totals.repaid_ore >= 0 and totals.written_off_ore >= 0
@@ -133,6 +140,20 @@ def run(nordby, granter, requester, approver, ops, rate="0"):
                 verified = False
             elif op == "book_interest":
                 loans.book_interest(loan, today=loan.granted_on + dt.timedelta(days=value))
+            elif op in ("reschedule", "defer"):
+                before = loans.balance_ore(loan)
+                later = timezone.localdate() + dt.timedelta(days=20 + value)
+                if op == "reschedule":
+                    decision = final_decision(case, granter, DecisionKind.RESCHEDULE_LOAN)
+                    collection.reschedule(loan, granter, decision=decision, reason="Ny plan", months=value,
+                                          first_due_on=later)
+                else:
+                    decision = final_decision(case, granter, DecisionKind.DEFER_LOAN)
+                    unpaid = [row for row in selectors_loans.schedule(loan) if not row.is_paid]
+                    if unpaid:
+                        collection.defer(loan, granter, decision=decision, reason="Henstand", until=later,
+                                         instalment_ids=[unpaid[value % len(unpaid)].pk])
+                assert loans.balance_ore(loan) == before
             elif op == "verify":
                 BusinessAccount.objects.filter(pk=account.pk).update(verified_at=timezone.now(),
                                                                      verified_by=granter)

@@ -29,11 +29,13 @@ from backoffice.services.loans import LoanRefused
 from backoffice.services.transitions import StaleCase
 
 from .concurrency import requires_postgres, run_at_once
+from .de_minimis_setup import declare_no_other_aid
 
 S = Case.Status
 K = LedgerEntry.Kind
 User = get_user_model()
 CPR = "010190-1234"
+CVR = "12345674"
 TODAY = dt.date(2026, 3, 15)
 
 
@@ -61,16 +63,19 @@ def make_case(municipality, citizen=None, status=S.COURSE_COMPLETED):
 
 
 def final_decision(case, by, kind=DecisionKind.GRANT_LOAN):
+    if kind == DecisionKind.GRANT_LOAN:
+        declare_no_other_aid(case, by)  # de minimis is on by default: the loan needs the declaration
     return Decision.objects.create(case=case, kind=kind, status=Decision.Status.FINAL, fully_granted=True,
                                    reason="Begrundelse", decided_by=by, decided_at=timezone.now())
 
 
 def business_account(case, verified_by=None):
-    business = Business.objects.create(case=case, name="Systuen", cvr_number="")
+    # Verified: the account is the business NemKonto of its CVR number (the loan is paid to the CVR).
+    business = Business.objects.create(case=case, name="Systuen", cvr_number=CVR)
     return BusinessAccount.objects.create(
         business=business, bank_name="Nordbank", requested_on=TODAY - dt.timedelta(days=30),
         opened_on=TODAY - dt.timedelta(days=10), verified_by=verified_by,
-        verified_at=timezone.now() if verified_by else None)
+        verified_at=timezone.now() if verified_by else None, nemkonto_cvr=CVR if verified_by else "")
 
 
 def granted_case(municipality, granter, *, status=S.LOAN_GRANTED, amount_ore=4_000_000, verified_by=None,

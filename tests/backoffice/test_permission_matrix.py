@@ -55,6 +55,8 @@ PAGES = {
     "cohort_edit": (lambda o: reverse("backoffice:cohort_edit", args=[o["cohort"].pk]),
                     {CONSULTANT, COORDINATOR}, True),
     "loan_import": (lambda o: reverse("backoffice:loan_import"), {COORDINATOR}, False),
+    "collection": (lambda o: reverse("backoffice:collection"), {COORDINATOR}, False),
+    "payment_orders": (lambda o: reverse("backoffice:payment_orders"), {COORDINATOR}, False),
     # Statistics: counts only, for the coordinator and the steering group of every municipality.
     **{name: ((lambda o, name=name: reverse(f"backoffice:{name}")), STATISTICS, False) for name in (
         "statistics_index", "statistics_evaluation", "statistics_funnel", "statistics_accounts",

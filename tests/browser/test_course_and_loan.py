@@ -2,8 +2,10 @@
 creates a cohort, enrols the admitted case and takes attendance; after the
 course the loan is decided and recorded; the citizen registers the business
 and its bank account with the bank's confirmation; staff verify it; one
-coordinator asks for the payout and another approves it; the citizen sees
-the loan on My page. axe runs on every page."""
+coordinator asks for the payout and another approves it; the order to the
+business's CVR NemKonto goes to the finance system as a file and its
+confirmation comes back; the citizen sees the loan on My page. axe runs on
+every page."""
 
 import datetime as dt
 import re
@@ -15,8 +17,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from backoffice import roles
-from backoffice.models import Case, Cohort, Enrolment, Municipality, StaffMembership
+from backoffice.models import Case, Cohort, Enrolment, Municipality, PaymentOrder, StaffMembership
 
+from ..backoffice.de_minimis_setup import declare_no_other_aid
 from ..backoffice.staff_cases import open_case
 from ..files import pdf_bytes
 from .conftest import assert_accessible, screenshot, visit
@@ -121,6 +124,7 @@ def test_from_cohort_to_payout(page, citizen_page, admitted_case, second_coordin
     _submit_and_wait(page, final.locator("button[type=submit]"))
     case.refresh_from_db()
     assert case.status == S.LOAN_GRANTED
+    declare_no_other_aid(case)  # the citizen's de minimis declaration (its own browser test: test_de_minimis)
     visit(page, f"/admin/casework/{case.pk}/")
     grant = page.locator("main form[action$='/loan/grant/']")
     grant.locator("input[name=amount]").fill("40000")
@@ -175,6 +179,33 @@ def test_from_cohort_to_payout(page, citizen_page, admitted_case, second_coordin
     case.refresh_from_db()
     assert case.status == S.LOAN_DISBURSED
 
+    # The approval made a payment order to the business's CVR NemKonto; the coordinator sends it to the
+    # finance system as a file and uploads the finance system's confirmation.
+    order = PaymentOrder.objects.get(disbursement__loan__case=case)
+    assert (order.recipient_type, order.recipient_number, order.status) == ("cvr", VALID_CVR, "ready")
+    visit(page, "/admin/casework/payments/")
+    expect(page.locator(f"tr[data-order='{order.pk}'][data-status='ready']")).to_be_visible()
+    _submit_and_wait(page, page.locator("main button[data-export]"))
+    order.refresh_from_db()
+    assert order.status == "exported"
+    with page.expect_download() as download_info:
+        page.locator(f"tr[data-batch='{order.batch_id}'] a[data-download]").click()
+    exported = tmp_path / "orders.csv"
+    download_info.value.save_as(exported)
+    assert f"{order.pk};loan;CVR;{VALID_CVR};40000,00;" in exported.read_text(encoding="utf-8")
+    screenshot(page, "admin-payment-orders")
+    confirmation = tmp_path / "kvittering.csv"
+    confirmation.write_text("order_id;status;booked_on;transaction_id;message\r\n"
+                            f"{order.pk};paid;{today.isoformat()};OPUS-{order.pk};\r\n", encoding="utf-8")
+    page.locator("main input[type=file][name=file]").set_input_files(str(confirmation))
+    _submit_and_wait(page, page.locator("main button[data-import]"))
+    order.refresh_from_db()
+    assert (order.status, order.transaction_id) == ("confirmed", f"OPUS-{order.pk}")
+    expect(page.locator(f"tr[data-order='{order.pk}']")).to_have_count(0)  # paid: no longer open
+    screenshot(page, "admin-payment-orders-confirmed")
+    visit(page, f"/admin/casework/{case.pk}/")
+    expect(page.locator(f"[data-payment-order='{order.pk}'][data-order-status='confirmed']")).to_be_visible()
+
     # Monthly follow-ups for the first six months of the business.
     visit(page, f"/admin/casework/{case.pk}/follow-ups/plan/")
     page.locator("input[name=start]").fill(_date(today + dt.timedelta(days=14)))
@@ -189,5 +220,6 @@ def test_from_cohort_to_payout(page, citizen_page, admitted_case, second_coordin
     expect(citizen_page.locator("#schedule-heading")).to_be_visible()
     expect(citizen_page.locator("table.repayment-plan tbody tr")).to_have_count(case.loan.instalments.count())
     expect(citizen_page.locator("main")).to_contain_text("40.000,00 kr.")
+    expect(citizen_page.locator(f"#payouts [data-paid-to='{VALID_CVR}']")).to_be_visible()
     expect(citizen_page.locator("#follow-up-heading")).to_be_visible()
     screenshot(citizen_page, "my-page-loan")

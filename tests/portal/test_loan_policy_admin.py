@@ -13,11 +13,11 @@ def test_coordinator_edits_own_policy_and_the_site_shows_it(client, nordby):
     assert index.status_code == 200
     assert "Nordby Kommune" in index.content.decode() and "Sydby Kommune" not in index.content.decode()
 
-    response = client.post(f"/admin/loan_policy/edit/{policy.pk}/", {
-        "min_amount": 20000, "max_amount": 40000, "annual_interest_rate": "0.00",
-        "grace_months": 12, "repayment_months": 48, "allowance_months": 6,
-    })
-    assert response.status_code == 302
+    response = client.post(f"/admin/loan_policy/edit/{policy.pk}/", _form_data(
+        policy, min_amount=20000, max_amount=40000, annual_interest_rate="0.00",
+        grace_months=12, repayment_months=48, allowance_months=6,
+    ))
+    assert response.status_code == 302, response.context["form"].errors
     client.logout()
     assert "40.000 kr." in client.get("/", HTTP_HOST="127.0.0.1:8000").content.decode()
 
@@ -43,3 +43,15 @@ def test_minimum_above_maximum_is_refused_with_a_message(client, nordby):
 def test_other_roles_cannot_edit_the_policy(client, nordby, email):
     _login(client, email)
     assert client.get(f"/admin/loan_policy/edit/{nordby.loan_policy.pk}/").status_code in (302, 403)
+
+
+def _form_data(policy, **changes):
+    """The edit form as the coordinator sends it: every field at its stored
+    value (unticked boxes left out, as a browser does), with ``changes``."""
+    from django.forms.models import model_to_dict
+
+    from backoffice.views.loan_policy import LoanPolicyViewSet
+
+    data = {**model_to_dict(policy, fields=LoanPolicyViewSet.form_fields), **changes}
+    return {name: ("" if value is None else value) for name, value in data.items() if value is not False}
+

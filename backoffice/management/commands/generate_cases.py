@@ -468,6 +468,9 @@ class Command(BaseCommand):
             ),
             imported=False,
             created_at=submitted_at,
+            # The same KLE classification a submitted case gets (services.journal).
+            kle_number=municipality.kle_number or settings.DIGITAL_POST_KLE_NUMBER,
+            kle_facet=municipality.kle_facet or "G01",
         )
         outcomes = []
         if status in ADMITTED or (status == S.CLOSED and rng.random() < CLOSED_AFTER_ADMISSION):

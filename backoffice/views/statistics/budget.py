@@ -8,6 +8,7 @@ from django.views.decorators.cache import never_cache
 from ... import charts
 from ...models import BudgetLine, Expense
 from ...statistics.budget import budget
+from ...statistics.collection import collection_counts
 from . import page
 from .settings import BudgetLineForm, ExpenseForm
 
@@ -29,6 +30,8 @@ def year_chart(year):
 def budget_view(request):
     municipality, period, form = page.report_setup(request)
     years = budget(municipality, period)
+    # Collection of unpaid loans beside the money (services.collection); its own table in the export.
+    collection = collection_counts(municipality, period).rows()
     rows = [[y.year, r.label, r.budget_dkk, r.spent_dkk, r.remaining_dkk, page.percent(r.used_share)]
             for y in years for r in y.rows]
     export = page.export_response(
@@ -36,6 +39,8 @@ def budget_view(request):
         [_("Year"), _("Category"), _("Budget (DKK)"), _("Spent (DKK)"), _("Remaining (DKK)"), _("Used (percent)")],
         rows + [[y.year, _("Total"), y.budget_dkk, y.spent_dkk, y.remaining_dkk, page.percent(y.used_share)]
                 for y in years],
+        more_sheets=[(_("Collection"), [_("Collection"), _("Number or amount")],
+                      [[label, value] for _key, label, value in collection])],
     )
     if export:
         return export
@@ -55,7 +60,7 @@ def budget_view(request):
         form=form,
         years=[{"year": y, "used": page.percent(y.used_share), "chart": year_chart(y),
                 "rows": [{"row": r, "used": page.percent(r.used_share)} for r in y.rows]} for y in years],
-        lines=lines, expenses=expenses,
+        lines=lines, expenses=expenses, collection=collection,
         line_form=BudgetLineForm(initial={"year": period.end.year}) if can_lines else None,
         expense_form=ExpenseForm(initial={"spent_on": period.end}) if can_expenses else None,
         can_change_lines=own and user.has_perm("backoffice.change_budgetline"),

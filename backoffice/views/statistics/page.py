@@ -18,7 +18,13 @@ REPORTS = (
     ("statistics_accounts", gettext_lazy("Business accounts")),
     ("statistics_break_even", gettext_lazy("Break-even")),
     ("statistics_budget", gettext_lazy("Budget")),
+    ("statistics_de_minimis", gettext_lazy("De minimis register")),
 )
+
+
+def _may_see(request, name):
+    # The de minimis register names businesses: only for staff who decide loans.
+    return name != "statistics_de_minimis" or request.user.has_perm("backoffice.decide_loan")
 
 
 def report_url(name):
@@ -61,7 +67,7 @@ def context(request, *, url_name, title, municipality, period, form, **extra):
         "municipality": municipality, "period": period, "period_form": form,
         "municipalities": municipality_choices(request),
         "reports": [{"url": url + keep, "label": label, "current": name == url_name}
-                    for name, label in REPORTS if (url := report_url(name))],
+                    for name, label in REPORTS if (url := report_url(name)) and _may_see(request, name)],
         "csv_url": query_string(request, export="csv"), "xlsx_url": query_string(request, export="xlsx"),
         **extra,
     }

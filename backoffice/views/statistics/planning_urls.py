@@ -7,6 +7,7 @@ from . import settings
 from .barrier import barrier_view
 from .break_even import break_even_view
 from .budget import budget_view
+from .de_minimis import de_minimis_view
 from .funnel import funnel_view
 from .index import index_view
 
@@ -16,6 +17,7 @@ urlpatterns = [
     path("business-accounts/", barrier_view, name="statistics_accounts"),
     path("break-even/", break_even_view, name="statistics_break_even"),
     path("budget/", budget_view, name="statistics_budget"),
+    path("de-minimis/", de_minimis_view, name="statistics_de_minimis"),
     path("targets/", settings.target_save, name="statistics_target_save"),
     path("targets/<int:pk>/", settings.target_edit, name="statistics_target"),
     path("targets/<int:pk>/delete/", settings.target_delete, name="statistics_target_delete"),

@@ -12,6 +12,7 @@ users only, so tests build exactly the cases they count."""
 
 import copy
 import datetime
+import decimal
 import os
 
 from allauth.account.models import EmailAddress
@@ -26,7 +27,14 @@ from wagtail.models import Locale, Page, Site
 
 from backoffice import roles
 from backoffice.decision_texts import ensure_decision_templates
-from backoffice.models import LoanPolicy, Municipality, RetentionPolicy, StaffMembership, TargetGroup
+from backoffice.kle.data import read_shipped as read_kle
+from backoffice.kle.load import load as load_kle
+from backoffice.models import (
+    KleSubject, LoanPolicy, Municipality, RetentionPolicy, StaffMembership, TargetGroup,
+)
+
+DEMO_EU_BASE_RATE = decimal.Decimal("3.00")
+DEMO_EU_BASE_RATE_SET_ON = datetime.date(2026, 1, 1)
 from portal import models as page_models
 from portal.demo import content
 from portal.demo.images import draw_illustration, draw_logo
@@ -90,6 +98,8 @@ class Command(BaseCommand):
         danish, english = self._locales()
         self._remove_wagtail_welcome_page()
         self._target_groups()
+        if not KleSubject.objects.exists():  # the migration loads it; a flushed test database has none
+            load_kle(read_kle(), KleSubject)
         role_groups = roles.ensure_role_groups()
         created_users = []
         for spec in MUNICIPALITIES:
@@ -162,7 +172,10 @@ class Command(BaseCommand):
             self._finish(page, page_spec, keys, images)
 
         municipality = Municipality.objects.create(name=spec["name"], slug=spec["slug"], site=site)
-        LoanPolicy.objects.create(municipality=municipality)
+        # The de minimis base rate is a demo figure, not the Commission's: a real
+        # installation enters the current EU base rate for Denmark in the loan policy.
+        LoanPolicy.objects.create(municipality=municipality, eu_base_rate=DEMO_EU_BASE_RATE,
+                                  eu_base_rate_set_on=DEMO_EU_BASE_RATE_SET_ON)
         settings = SiteSettings.for_site(site)
         settings.logo = images["logo"]
         settings.department = "Jobcenter og Erhvervsafdelingen"
