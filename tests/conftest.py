@@ -43,3 +43,16 @@ def nordby(demo):
 @pytest.fixture
 def sydby(demo):
     return demo["sydby"]
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Every test starts in the site's default language. The test client's
+    requests activate the request's language (LocaleMiddleware) and Django
+    leaves it active in the thread afterwards, so an English request would
+    otherwise decide the language of whatever test runs next."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
