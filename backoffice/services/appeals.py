@@ -18,7 +18,6 @@ writes the audit entry on the Case in one transaction. Audit data holds
 ids, statuses and dates, never the complaint's words."""
 
 import hashlib
-from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -35,6 +34,7 @@ from ..tenancy import may_act_on
 from . import appeal_bundle, journal, letters, notifications, transitions
 from .citizen import ANSWER_MAX_LENGTH, CitizenActionRefused
 from .decisions import (DecisionRefused, draft_decision, finalise_decision, rule_for)
+from .files import atomic_with_files
 from .transitions import StaleCase
 
 A = Appeal.Status
@@ -75,17 +75,6 @@ def reassessment_weeks(decision):
 # --- Helpers --------------------------------------------------------------------------------------
 
 
-@contextmanager
-def _atomic_with_files():
-    """A transaction that also removes the files it stored if it fails."""
-    stored = []
-    try:
-        with transaction.atomic():
-            yield stored
-    except BaseException:
-        for field_file in stored:
-            field_file.storage.delete(field_file.name)
-        raise
 
 
 def _staff_locked_case(case, user, permission, expected_version):
@@ -171,7 +160,7 @@ def lodge_appeal(decision, user, *, text="", uploads=(), channel=Appeal.Channel.
             raise PermissionError("Submission key of another decision")
         return existing  # the same form sent twice
     try:
-        with _atomic_with_files() as stored:
+        with atomic_with_files() as stored:
             if is_citizen:
                 locked = Case.objects.select_for_update().get(pk=decision.case_id)
                 if locked.citizen_id != user.pk or locked.status in HIDDEN_STATUSES:
@@ -262,7 +251,7 @@ def uphold_and_forward(appeal, user, *, reassessment_note, expected_version, now
     note = _clean(reassessment_note, _("The reassessment is too long."))
     if not note:
         raise AppealRefused(_("Write why the decision is upheld: the appeal body reads it."), code="note")
-    with _atomic_with_files() as stored:
+    with atomic_with_files() as stored:
         locked = _staff_locked_case(case, user, rule_for(appeal.decision.kind).permission, expected_version)
         current = _locked_appeal(appeal, locked, Appeal.OPEN_STATUSES)
         if not current.appeal_body:
@@ -304,7 +293,7 @@ def record_outcome(appeal, user, *, outcome, decided_on, note="", letter_upload=
     note = _clean(note, _("The note is too long."))
     if decided_on is None or decided_on > timezone.localdate(now):
         raise AppealRefused(_("Give the date of the appeal body's decision."), code="date")
-    with _atomic_with_files() as stored:
+    with atomic_with_files() as stored:
         locked = _staff_locked_case(case, user, HANDLE, expected_version)
         current = _locked_appeal(appeal, locked, (A.UPHELD_FORWARDED,))
         if letter_upload is not None:

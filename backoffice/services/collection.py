@@ -42,7 +42,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Exists, OuterRef, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -56,8 +56,10 @@ from ..models import (
     LedgerEntry, LetterDispatch, Loan, LoanPolicy, RepaymentInstalment, ScheduleChange,
 )
 from ..tenancy import may_act_on
+from ..deadlines import deadline_after
 from . import digital_post, letters
 from . import loans as loan_services
+from .files import atomic_with_files
 from .loans import LoanRefused, add_months, kroner, schedule_split
 
 STEP = CollectionStep.Kind
@@ -362,7 +364,7 @@ def send_step(loan, kind, instalment, *, policy, today=None):
     None if it was sent already (another run got there first)."""
     today = today or timezone.localdate()
     case = loan.case
-    with transaction.atomic():
+    with atomic_with_files() as stored:
         locked = Case.objects.select_for_update().get(pk=case.pk)
         if CollectionStep.objects.filter(instalment=instalment, kind=kind).exists():
             return None
@@ -371,21 +373,20 @@ def send_step(loan, kind, instalment, *, policy, today=None):
         fee = policy.reminder_fee_dkk * 100 if len(charged) < policy.max_reminder_fees else 0
         days = (today - instalment.due_on).days
         arrears = selectors_loans.arrears_ore(loan, today)
-        deadline = today + datetime.timedelta(days=policy.notice_deadline_days) if kind == STEP.NOTICE else None
+        # Like every deadline in a letter: moved off weekends and holidays.
+        deadline = deadline_after(today, days=policy.notice_deadline_days) if kind == STEP.NOTICE else None
         pdf = _letter_pdf(case, kind, today=today, days_past_due=days, arrears_ore=arrears, fee_ore=fee,
                           fees_so_far_ore=sum(step.fee_ore for step in charged), deadline=deadline,
                           balance_ore=loan_services.balance_ore(loan))
         name = "paakrav" if kind == STEP.NOTICE else "rykker"
         letter = letters.store_letter(case, pdf, filename=f"{name}-{locked.reference}-{today.isoformat()}.pdf",
                                       user=None)
-        try:
-            with transaction.atomic():
-                step = CollectionStep.objects.create(
-                    loan=loan, instalment=instalment, kind=kind, sent_on=today, days_past_due=days,
-                    arrears_ore=arrears, fee_ore=fee, deadline=deadline, letter=letter)
-        except IntegrityError:  # the same step by a run at the same moment
-            letter.file.storage.delete(letter.file.name)
-            raise
+        stored.append(letter.file)
+        # A run at the same moment that sent the same step makes this fail on
+        # the unique constraint; the letter file goes with the transaction.
+        step = CollectionStep.objects.create(
+            loan=loan, instalment=instalment, kind=kind, sent_on=today, days_past_due=days,
+            arrears_ore=arrears, fee_ore=fee, deadline=deadline, letter=letter)
         letter_kind = LetterDispatch.Kind.COLLECTION_NOTICE if kind == STEP.NOTICE else LetterDispatch.Kind.REMINDER
         digital_post.queue_letter(case, letter, kind=letter_kind, decision=None)
         _bump(case, locked)

@@ -22,7 +22,6 @@ transaction. Audit data holds ids, kinds and dates, never the reasons or the
 citizen's words. Two staff finalising at once: one wins, the other gets
 ``StaleCase``."""
 
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -41,6 +40,7 @@ from ..selectors import HIDDEN_STATUSES
 from ..tenancy import may_act_on
 from . import digital_post, letters, notifications, transitions
 from .citizen import ANSWER_MAX_LENGTH, CitizenActionRefused
+from .files import atomic_with_files
 from .transitions import StaleCase, TransitionError, TransitionNotAllowed
 
 S = Case.Status
@@ -240,17 +240,6 @@ def _check_lifecycle(locked, to_status):
         raise TransitionNotAllowed(locked.status, to_status)
 
 
-@contextmanager
-def _atomic_with_files():
-    """A transaction that also removes the letters it stored if it fails."""
-    stored = []
-    try:
-        with transaction.atomic():
-            yield stored
-    except BaseException:
-        for field_file in stored:
-            field_file.storage.delete(field_file.name)
-        raise
 
 
 def _sync(target, source):
@@ -372,7 +361,7 @@ def send_for_consultation(decision, user, *, deadline, expected_version, now=Non
     if deadline is None or deadline <= timezone.localdate(now):
         raise DecisionRefused(_("The deadline for comments must be a date after today."), code="deadline")
     deadline = next_working_day(deadline)
-    with _atomic_with_files() as stored:
+    with atomic_with_files() as stored:
         locked = _locked_case(case, user, rule.permission, expected_version)
         current = _locked_decision(decision, locked)
         if current.status != D.DRAFT:
@@ -463,7 +452,7 @@ def finalise_decision(decision, user, *, expected_version, reason=None, consulta
     rule = rule_for(decision.kind)
     now = now or timezone.now()
     waiver = _clean(consultation_waived_reason, WAIVER_MAX_LENGTH, _("The explanation is too long."))
-    with _atomic_with_files() as stored:
+    with atomic_with_files() as stored:
         locked = _locked_case(case, user, rule.permission, expected_version)
         current = _locked_decision(decision, locked)
         if current.status == D.FINAL:

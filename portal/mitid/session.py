@@ -41,10 +41,10 @@ def remember_sign_in(request, identity, id_token):
 def signed_in_identity(request):
     """The identity MitID confirmed in this session, or None (a password
     sign-in, or no sign-in)."""
-    data = getattr(request, "session", {}).get(IDENTITY_KEY) if hasattr(request, "session") else None
-    if not data or not getattr(request, "user", None) or not request.user.is_authenticated:
+    if not request.user.is_authenticated:
         return None
-    return MitIDIdentity(**data)
+    data = request.session.get(IDENTITY_KEY)
+    return MitIDIdentity(**data) if data else None
 
 
 def id_token(request):

@@ -56,6 +56,15 @@ def steps(loan):
                                                                                           "fee_ore"))
 
 
+def test_the_notice_deadline_moves_off_easter(in_arrears):
+    """Fourteen days from 20 March 2026 is Good Friday; Easter Monday
+    follows, so the citizen has until Tuesday 7 April."""
+    case, loan = in_arrears
+    run(day(10)), run(day(24))
+    assert run(dt.date(2026, 3, 20)) == [(loan.pk, STEP.NOTICE)]
+    assert CollectionStep.objects.get(loan=loan, kind=STEP.NOTICE).deadline == dt.date(2026, 4, 7)
+
+
 def test_reminder_reminder_notice_handover(in_arrears, coordinator):
     case, loan = in_arrears
     assert loan.instalments.order_by("due_on").first().due_on == FIRST_DUE
